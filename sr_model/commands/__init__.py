@@ -1,0 +1,1 @@
+"""One module per `sr-model` subcommand; each exposes `register(subparsers)`."""

@@ -1,0 +1,39 @@
+"""Typed errors raised at the package's boundaries.
+
+Every message names the offending value, what was expected and how to fix it, so that a CLI can
+print it as one line and a test can match on the type.
+"""
+
+from __future__ import annotations
+
+
+class SrModelError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class UnsupportedOpsetError(SrModelError, ValueError):
+    """An export was asked for an opset the chosen exporter cannot write validly."""
+
+
+class UnknownExporterError(SrModelError, ValueError):
+    """An exporter name other than the supported ones."""
+
+
+class FactorError(SrModelError, ValueError):
+    """A scale factor that is malformed or outside the supported range."""
+
+
+class InputImageError(SrModelError, ValueError):
+    """An input tensor or image file that the model cannot take."""
+
+
+class CheckpointError(SrModelError, ValueError):
+    """A checkpoint that is missing, unreadable or does not fit the model."""
+
+
+class OnnxModelError(SrModelError, ValueError):
+    """An ONNX file that is missing, invalid or breaks the I/O contract."""
+
+
+class ExportError(SrModelError, RuntimeError):
+    """The exporter wrote something other than what was asked for."""

@@ -1,0 +1,273 @@
+"""The ONNX I/O contract and `export_onnx()`, for both torch exporters.
+
+The contract is declared once (`CONTRACT`) and every `torch.onnx.export` argument is derived from
+it, so the names, the dynamic axes and the opset checks cannot drift apart between the exporters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import torch
+from torch import nn
+
+from sr_model import ops
+from sr_model.atomic import write_bytes_atomic
+from sr_model.errors import ExportError, UnknownExporterError, UnsupportedOpsetError
+from sr_model.model import DynamicSRCNN, make_factor
+
+Exporter = Literal["torchscript", "dynamo"]
+EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
+
+
+@dataclass(frozen=True)
+class IOContract:
+    """What every exported file must look like, whichever exporter wrote it."""
+
+    input_names: tuple[str, str] = ("input", "factor")
+    output_names: tuple[str] = ("output",)
+    # Symbolic dim names, by axis. Channels (3) and the factor length (4) are static.
+    input_dims: dict[str, tuple[str | int, ...]] = field(
+        default_factory=lambda: {"input": ("N", 3, "H", "W"), "factor": (4,)}
+    )
+    output_dims: dict[str, tuple[str | int, ...]] = field(
+        default_factory=lambda: {"output": ("N", 3, "OH", "OW")}
+    )
+    # Export at one shape, validate at many: a batch > 1 and H != W keep torch.export from
+    # specialising 0/1-sized dims and make an H/W axis swap visible.
+    example_shape: tuple[int, int, int, int] = (2, 3, 24, 32)
+    example_scales: tuple[float, float] = (3.0, 3.0)
+
+    def dynamic_axes(self) -> dict[str, dict[int, str]]:
+        """`dynamic_axes` for the TorchScript exporter, inputs and outputs."""
+        dims = {**self.input_dims, **self.output_dims}
+        return {
+            name: {axis: dim for axis, dim in enumerate(shape) if isinstance(dim, str)}
+            for name, shape in dims.items()
+            if any(isinstance(dim, str) for dim in shape)
+        }
+
+
+CONTRACT = IOContract()
+
+# Resize with cubic mode and a `scales` input exists from opset 11. The TorchScript exporter writes
+# opsets 7..10 WITHOUT an error but the files are invalid, so they are refused up front.
+_TORCHSCRIPT_MIN_OPSET = 11
+# The torch.export-based exporter builds at 18 and converts down correctly to 15; a request for 14 or
+# lower is silently kept at 18, so it is refused up front.
+_DYNAMO_MIN_OPSET = 15
+
+
+def _torchscript_max_opset() -> int:
+    from torch.onnx import _constants
+
+    return int(_constants.ONNX_MAX_OPSET)
+
+
+def _dynamo_max_opset() -> int:
+    import onnx
+
+    # Above the installed onnx's newest opset the request is silently kept at 18.
+    return int(onnx.defs.onnx_opset_version())
+
+
+def exporter_unavailable_reason(exporter: Exporter) -> str | None:
+    """Why `exporter` cannot run with the installed torch, or None when it can."""
+    _check_exporter_name(exporter)
+    params = inspect.signature(torch.onnx.export).parameters
+    if exporter == "torchscript":
+        return None
+    if "custom_translation_table" not in params:
+        return f"torch {torch.__version__} has no torch.onnx.export(custom_translation_table=...)"
+    try:
+        import onnxscript  # noqa: F401
+    except ImportError:
+        return "onnxscript is not installed (pip install onnxscript)"
+    return None
+
+
+def supported_opsets(exporter: Exporter) -> tuple[int, ...]:
+    """The opsets `exporter` writes validly with the installed torch and onnx."""
+    _check_exporter_name(exporter)
+    if exporter_unavailable_reason(exporter) is not None:
+        return ()
+    if exporter == "torchscript":
+        return tuple(range(_TORCHSCRIPT_MIN_OPSET, _torchscript_max_opset() + 1))
+    return tuple(range(_DYNAMO_MIN_OPSET, _dynamo_max_opset() + 1))
+
+
+def default_opset(exporter: Exporter) -> int:
+    """The opset used when none is asked for: the newest the exporter treats as stable."""
+    return {"torchscript": 17, "dynamo": 20}[exporter] if supported_opsets(exporter) else 0
+
+
+def _check_exporter_name(exporter: str) -> None:
+    if exporter not in EXPORTERS:
+        raise UnknownExporterError(
+            f"exporter={exporter!r} is not known; expected one of {', '.join(EXPORTERS)}"
+        )
+
+
+def check_opset(exporter: Exporter, opset: int) -> None:
+    """Raise UnsupportedOpsetError unless `exporter` writes `opset` validly."""
+    reason = exporter_unavailable_reason(exporter)
+    if reason is not None:
+        raise UnsupportedOpsetError(f"exporter={exporter!r} is unavailable: {reason}")
+    opsets = supported_opsets(exporter)
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset not in opsets:
+        raise UnsupportedOpsetError(
+            f"opset={opset!r} is not supported by the {exporter} exporter; expected an integer in "
+            f"{opsets[0]}..{opsets[-1]} (dynamic bicubic Resize needs opset >= 11, and outside this "
+            f"range the exporter writes an invalid file or silently another opset)"
+        )
+
+
+# Warnings the exporters emit on every export of this model. They say nothing about the file we
+# write (which is checked below), so users are spared them; any other warning is shown.
+_NOISE_WARNINGS: tuple[tuple[str, str], ...] = (
+    (r".*legacy TorchScript-based ONNX export", "legacy exporter deprecation notice"),
+    (r".*will be removed", "internal deprecation inside the TorchScript exporter"),
+    (r".*is not supported.*highest.*", "TorchScript exporter's 'opset 21..23 untested' notice;"
+     " we check the written file with the full checker instead"),
+    (r".*treespec", "pytree deprecation raised inside torch.export"),
+    (r".*Converting a tensor to a Python", "TracerWarning: the op reads factor values in eager"),
+)
+_NOISE_LOGGERS = ("torch.onnx", "onnxscript")
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    with warnings.catch_warnings():
+        for pattern, _reason in _NOISE_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+        # The dynamo exporter LOGS (not warns) its down-conversion from 18 to 15..17; the written
+        # opset is verified after export, so those log lines are noise.
+        loggers = [logging.getLogger(name) for name in _NOISE_LOGGERS]
+        levels = [logger.level for logger in loggers]
+        for logger in loggers:
+            logger.setLevel(logging.ERROR + 10)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
+
+
+def _example_inputs(contract: IOContract) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    image = torch.rand(contract.example_shape, generator=generator) * 255.0
+    return image, make_factor(*contract.example_scales)
+
+
+def _export_torchscript(model: nn.Module, opset: int, contract: IOContract) -> bytes:
+    ops.register_torchscript_symbolic()
+    buffer = io.BytesIO()
+    kwargs = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    torch.onnx.export(
+        model,
+        _example_inputs(contract),
+        buffer,
+        opset_version=opset,
+        input_names=list(contract.input_names),
+        output_names=list(contract.output_names),
+        dynamic_axes=contract.dynamic_axes(),
+        **kwargs,
+    )
+    return buffer.getvalue()
+
+
+def _export_dynamo(model: nn.Module, opset: int, contract: IOContract) -> bytes:
+    dims: dict[str, torch.export.Dim] = {}
+    dynamic_shapes: dict[str, dict[int, torch.export.Dim] | None] = {}
+    for name in contract.input_names:
+        shape = contract.input_dims[name]
+        axes = {
+            axis: dims.setdefault(dim, torch.export.Dim(dim, min=1))
+            for axis, dim in enumerate(shape)
+            if isinstance(dim, str)
+        }
+        dynamic_shapes[name] = axes or None
+    program = torch.onnx.export(
+        model,
+        _example_inputs(contract),
+        None,
+        dynamo=True,
+        opset_version=opset,
+        input_names=list(contract.input_names),
+        output_names=list(contract.output_names),
+        dynamic_shapes=dynamic_shapes,
+        custom_translation_table=ops.dynamo_translation_table(),
+        report=False,
+        verbose=False,
+    )
+    proto = program.model_proto
+    _rename_output_dims(proto, contract)
+    return proto.SerializeToString()
+
+
+def _rename_output_dims(proto: "onnx.ModelProto", contract: IOContract) -> None:  # noqa: F821
+    """Give the exporter's anonymous output dims (`u0`, `s12`, ...) the contract's names."""
+    renames: dict[str, str] = {}
+    for output in proto.graph.output:
+        wanted = contract.output_dims.get(output.name, ())
+        for dim, name in zip(output.type.tensor_type.shape.dim, wanted):
+            if isinstance(name, str) and dim.HasField("dim_param") and dim.dim_param != name:
+                renames[dim.dim_param] = name
+    if not renames:
+        return
+    for value in [*proto.graph.output, *proto.graph.value_info]:
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.HasField("dim_param") and dim.dim_param in renames:
+                dim.dim_param = renames[dim.dim_param]
+
+
+def export_onnx(
+    path: str | os.PathLike[str],
+    model: nn.Module | None = None,
+    *,
+    exporter: Exporter = "torchscript",
+    opset: int | None = None,
+    contract: IOContract = CONTRACT,
+) -> Path:
+    """Export a dynamic-scale model (default: a random-weight DynamicSRCNN) to `path`.
+
+    The opset is checked before anything runs; the written file is checked to carry exactly the
+    requested opset and to pass `onnx.checker.check_model(full_check=True)`, then renamed into place
+    (an existing file at `path` is untouched on any failure).
+    """
+    import onnx
+
+    _check_exporter_name(exporter)
+    if opset is None:
+        opset = default_opset(exporter)
+    check_opset(exporter, opset)
+    if model is None:
+        model = DynamicSRCNN().eval()
+    export = _export_torchscript if exporter == "torchscript" else _export_dynamo
+    with _quiet_exporter(), torch.no_grad():
+        data = export(model, opset, contract)
+    proto = onnx.load_from_string(data)
+    written = {entry.domain or "ai.onnx": entry.version for entry in proto.opset_import}
+    if written.get("ai.onnx") != opset:
+        raise ExportError(
+            f"the {exporter} exporter wrote opset_import={written} but opset {opset} was requested; "
+            f"nothing was written to {os.fspath(path)!r}"
+        )
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise ExportError(
+            f"the {exporter} exporter wrote an invalid model at opset {opset}: {first_line}"
+        ) from error
+    return write_bytes_atomic(path, data)
+

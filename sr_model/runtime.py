@@ -1,0 +1,40 @@
+"""ONNX Runtime sessions and runs for exported dynamic-scale models."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+
+def create_session(
+    model: str | os.PathLike[str] | bytes, *, threads: int | None = None
+) -> "onnxruntime.InferenceSession":
+    """An ORT session on the CPU provider (explicitly: no silent fallback to another provider).
+
+    `threads` sets the intra-op thread count (None: ORT's default, one per core).
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    options.log_severity_level = 3  # errors only: ORT's warnings go to stderr, not to Python
+    source = model if isinstance(model, bytes) else os.fspath(model)
+    return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+
+def run_session(
+    session: "onnxruntime.InferenceSession", image: np.ndarray, factor: np.ndarray
+) -> np.ndarray:
+    """Run the model on an NCHW float32 image and a `[1, 1, sh, sw]` float32 factor."""
+    feeds = {
+        "input": np.ascontiguousarray(image, dtype=np.float32),
+        "factor": np.ascontiguousarray(factor, dtype=np.float32),
+    }
+    (output,) = session.run(["output"], feeds)
+    return output
