@@ -7,9 +7,26 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from sr_model.export import EXPORTERS, export_onnx, exporter_unavailable_reason, supported_opsets
-from sr_model.model import random_model
+from sr_model.export import (
+    EXPORTERS,
+    default_opset,
+    export_onnx,
+    exporter_unavailable_reason,
+    supported_opsets,
+)
+from sr_model.model import DynamicSRCNN, random_model
+
+# Profiles: `dev` for quick local runs, `ci` (hypothesis' own ci profile: derandomized, no
+# database, plus >= 200 examples) and `thorough`. Export and ORT runs are too uneven for deadlines.
+_SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=_SUPPRESS)
+settings.register_profile(
+    "ci", parent=settings.get_profile("ci"), max_examples=200, deadline=None, suppress_health_check=_SUPPRESS
+)
+settings.register_profile("thorough", max_examples=2000, deadline=None, suppress_health_check=_SUPPRESS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 class ExportTarget(NamedTuple):
@@ -38,6 +55,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--onnx-model", default=None, metavar="PATH",
         help="run the graph and parity checks against this exported file instead of exporting",
     )
+    group.addoption(
+        "--checkpoint", default=None, metavar="PATH",
+        help="weights of the PyTorch reference (default: seeded random weights, seed 0)",
+    )
+    group.addoption(
+        "--update-goldens", action="store_true", default=False,
+        help="rewrite fixtures/goldens/*.json from this run's exports (refused when CI is set)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--update-goldens") and os.environ.get("CI"):
+        raise pytest.UsageError("--update-goldens is refused in CI: goldens change only on purpose")
+    external = config.getoption("--onnx-model")
+    if external and not Path(external).is_file():
+        raise pytest.UsageError(f"--onnx-model {external!r} does not exist; pass an exported .onnx file")
 
 
 def selected_targets(config: pytest.Config) -> list[ExportTarget]:
@@ -47,19 +80,35 @@ def selected_targets(config: pytest.Config) -> list[ExportTarget]:
         return [ExportTarget("external", None, os.fspath(Path(external).resolve()))]
     exporters = config.getoption("--exporter") or list(EXPORTERS)
     opsets = config.getoption("--opset")
-    targets = []
-    for exporter in exporters:
-        supported = supported_opsets(exporter)
-        for opset in opsets or supported:
-            if opset in supported:
-                targets.append(ExportTarget(exporter, opset))
-    return targets
+    return [
+        ExportTarget(exporter, opset)
+        for exporter in exporters
+        for opset in (opsets or supported_opsets(exporter))
+        if opset in supported_opsets(exporter)
+    ]
+
+
+def property_targets(config: pytest.Config) -> list[ExportTarget]:
+    """One target per exporter for the property-based tests: its default opset when selected.
+
+    The graph is the same at every opset (the grid and graph tests prove that per opset), so the
+    hundreds of Hypothesis examples are spent on scales and shapes, not repeated per opset.
+    """
+    chosen: dict[str, ExportTarget] = {}
+    for target in selected_targets(config):
+        current = chosen.get(target.exporter)
+        if current is None or target.opset == default_opset(target.exporter):
+            chosen[target.exporter] = target
+    return list(chosen.values())
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "export_target" in metafunc.fixturenames:
-        targets = selected_targets(metafunc.config)
-        metafunc.parametrize("export_target", targets, ids=[t.id for t in targets])
+    for name, targets in (
+        ("export_target", selected_targets(metafunc.config)),
+        ("property_target", property_targets(metafunc.config)),
+    ):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, targets, ids=[t.id for t in targets])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -67,34 +116,48 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     for exporter in EXPORTERS:
         reason = exporter_unavailable_reason(exporter)
         if reason:
-            lines.append(f"sr_model: {exporter} exporter unavailable: {reason}")
+            lines.append(f"sr_model: {exporter} exporter unavailable, its targets are not run: {reason}")
     return lines
 
 
 @pytest.fixture(scope="session")
-def reference_model():
-    """The eager model every exported file is compared with (seeded random weights)."""
+def reference_model(pytestconfig: pytest.Config) -> DynamicSRCNN:
+    """The eager model every exported file is compared with."""
+    checkpoint = pytestconfig.getoption("--checkpoint")
+    if checkpoint:
+        from sr_model.checkpoint import load_checkpoint
+
+        return load_checkpoint(checkpoint, DynamicSRCNN())
     return random_model(seed=0)
 
 
 @pytest.fixture(scope="session")
-def _export_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def _export_cache() -> dict[str, Path]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def exported(_export_cache: dict[str, Path], reference_model: DynamicSRCNN,
+             tmp_path_factory: pytest.TempPathFactory):
+    """`exported(target) -> Path`: the file for a target, exported once per session (per worker)."""
+
+    def get(target: ExportTarget) -> Path:
+        if target.path:
+            return Path(target.path)
+        if target.id not in _export_cache:
+            folder = tmp_path_factory.mktemp("exports", numbered=True)
+            _export_cache[target.id] = export_onnx(
+                folder / f"{target.id}.onnx", reference_model, exporter=target.exporter, opset=target.opset
+            )
+        return _export_cache[target.id]
+
+    return get
+
+
 @pytest.fixture
-def onnx_path(export_target: ExportTarget, _export_cache: dict[str, Path], reference_model,
-              tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The file under test for this target, exported once per session (per xdist worker)."""
-    if export_target.path:
-        return Path(export_target.path)
-    if export_target.id not in _export_cache:
-        folder = tmp_path_factory.mktemp("exports", numbered=True)
-        _export_cache[export_target.id] = export_onnx(
-            folder / f"{export_target.id}.onnx", reference_model,
-            exporter=export_target.exporter, opset=export_target.opset,
-        )
-    return _export_cache[export_target.id]
+def onnx_path(export_target: ExportTarget, exported) -> Path:
+    """The file under test for this (exporter, opset) target."""
+    return exported(export_target)
 
 
 @pytest.fixture(scope="session")
@@ -102,12 +165,21 @@ def _session_cache() -> dict:
     return {}
 
 
-@pytest.fixture
-def ort_session(onnx_path: Path, _session_cache: dict):
-    """An ONNX Runtime session on the file under test (one per file per session)."""
+@pytest.fixture(scope="session")
+def session_for(_session_cache: dict):
+    """`session_for(path) -> InferenceSession`, one per file per session."""
     from sr_model.runtime import create_session
 
-    key = os.fspath(onnx_path)
-    if key not in _session_cache:
-        _session_cache[key] = create_session(onnx_path)
-    return _session_cache[key]
+    def get(path: Path):
+        key = os.fspath(path)
+        if key not in _session_cache:
+            _session_cache[key] = create_session(path)
+        return _session_cache[key]
+
+    return get
+
+
+@pytest.fixture
+def ort_session(onnx_path: Path, session_for):
+    """An ONNX Runtime session on the file under test."""
+    return session_for(onnx_path)

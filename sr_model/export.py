@@ -23,7 +23,7 @@ from torch import nn
 from sr_model import ops
 from sr_model.atomic import write_bytes_atomic
 from sr_model.errors import ExportError, UnknownExporterError, UnsupportedOpsetError
-from sr_model.model import DynamicSRCNN, make_factor
+from sr_model.model import make_factor, random_model
 
 Exporter = Literal["torchscript", "dynamo"]
 EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
@@ -186,16 +186,17 @@ def _export_torchscript(model: nn.Module, opset: int, contract: IOContract) -> b
 
 
 def _export_dynamo(model: nn.Module, opset: int, contract: IOContract) -> bytes:
+    # Positional (a tuple in input order), so the model's forward may name its arguments freely.
     dims: dict[str, torch.export.Dim] = {}
-    dynamic_shapes: dict[str, dict[int, torch.export.Dim] | None] = {}
-    for name in contract.input_names:
-        shape = contract.input_dims[name]
-        axes = {
+    dynamic_shapes = tuple(
+        {
             axis: dims.setdefault(dim, torch.export.Dim(dim, min=1))
-            for axis, dim in enumerate(shape)
+            for axis, dim in enumerate(contract.input_dims[name])
             if isinstance(dim, str)
         }
-        dynamic_shapes[name] = axes or None
+        or None
+        for name in contract.input_names
+    )
     program = torch.onnx.export(
         model,
         _example_inputs(contract),
@@ -238,7 +239,7 @@ def export_onnx(
     opset: int | None = None,
     contract: IOContract = CONTRACT,
 ) -> Path:
-    """Export a dynamic-scale model (default: a random-weight DynamicSRCNN) to `path`.
+    """Export a dynamic-scale model (default: `random_model(seed=0)`) to `path`.
 
     The opset is checked before anything runs; the written file is checked to carry exactly the
     requested opset and to pass `onnx.checker.check_model(full_check=True)`, then renamed into place
@@ -251,7 +252,7 @@ def export_onnx(
         opset = default_opset(exporter)
     check_opset(exporter, opset)
     if model is None:
-        model = DynamicSRCNN().eval()
+        model = random_model(seed=0)
     export = _export_torchscript if exporter == "torchscript" else _export_dynamo
     with _quiet_exporter(), torch.no_grad():
         data = export(model, opset, contract)

@@ -73,7 +73,8 @@ def _bicubic_resize_fake(input: torch.Tensor, factor: torch.Tensor) -> torch.Ten
 # --- ONNX form for the TorchScript exporter (dynamo=False) --------------------------------------
 
 
-def _torchscript_symbolic(g: Any, input: Any, factor: Any) -> Any:
+def torchscript_symbolic(g: Any, input: Any, factor: Any) -> Any:
+    """The op as one `Resize` in the TorchScript exporter's graph (`g.op`)."""
     empty_roi = g.op("Constant", value_t=torch.tensor([], dtype=torch.float32))
     return g.op(
         "Resize",
@@ -87,6 +88,12 @@ def _torchscript_symbolic(g: Any, input: Any, factor: Any) -> Any:
     )
 
 
+def _torchscript_dispatch(g: Any, input: Any, factor: Any) -> Any:
+    # Looked up at export time (not bound at registration), so the conformance suite's deliberately
+    # broken exporters can swap the symbolic in and out.
+    return torchscript_symbolic(g, input, factor)
+
+
 _TORCHSCRIPT_REGISTERED = False
 
 
@@ -98,27 +105,29 @@ def register_torchscript_symbolic() -> None:
     """
     global _TORCHSCRIPT_REGISTERED
     if not _TORCHSCRIPT_REGISTERED:
-        torch.onnx.register_custom_op_symbolic(QUALIFIED_OP_NAME, _torchscript_symbolic, 11)
+        torch.onnx.register_custom_op_symbolic(QUALIFIED_OP_NAME, _torchscript_dispatch, 11)
         _TORCHSCRIPT_REGISTERED = True
 
 
 # --- ONNX form for the torch.export-based exporter (dynamo=True) --------------------------------
 
 
-def dynamo_translation_table() -> dict[Any, Callable[..., Any]]:
-    """The `custom_translation_table` mapping the op to an onnxscript `Resize`."""
+def dynamo_resize(input: Any, factor: Any) -> Any:
+    """The op as one onnxscript `Resize`, for the torch.export-based exporter."""
     # Imported here so that eager use of the model never imports onnx/onnxscript.
     from onnxscript import opset18 as op
 
-    def resize(input: Any, factor: Any) -> Any:
-        return op.Resize(
-            input,
-            None,  # empty roi
-            factor,
-            mode=RESIZE_ATTRIBUTES["mode"],
-            coordinate_transformation_mode=RESIZE_ATTRIBUTES["coordinate_transformation_mode"],
-            cubic_coeff_a=RESIZE_ATTRIBUTES["cubic_coeff_a"],
-            nearest_mode=RESIZE_ATTRIBUTES["nearest_mode"],
-        )
+    return op.Resize(
+        input,
+        None,  # empty roi
+        factor,
+        mode=RESIZE_ATTRIBUTES["mode"],
+        coordinate_transformation_mode=RESIZE_ATTRIBUTES["coordinate_transformation_mode"],
+        cubic_coeff_a=RESIZE_ATTRIBUTES["cubic_coeff_a"],
+        nearest_mode=RESIZE_ATTRIBUTES["nearest_mode"],
+    )
 
-    return {torch.ops.sr_model.bicubic_resize.default: resize}
+
+def dynamo_translation_table() -> dict[Any, Callable[..., Any]]:
+    """The `custom_translation_table` mapping the op to its onnxscript form."""
+    return {torch.ops.sr_model.bicubic_resize.default: dynamo_resize}

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sr_model.errors import OnnxModelError
+
 if TYPE_CHECKING:
     import onnxruntime
 
@@ -32,9 +34,22 @@ def run_session(
     session: "onnxruntime.InferenceSession", image: np.ndarray, factor: np.ndarray
 ) -> np.ndarray:
     """Run the model on an NCHW float32 image and a `[1, 1, sh, sw]` float32 factor."""
+    check_session_io(session)
     feeds = {
         "input": np.ascontiguousarray(image, dtype=np.float32),
         "factor": np.ascontiguousarray(factor, dtype=np.float32),
     }
     (output,) = session.run(["output"], feeds)
     return output
+
+
+def check_session_io(session: "onnxruntime.InferenceSession") -> None:
+    """Raise OnnxModelError unless the model takes `input` and `factor` and returns `output`."""
+    inputs = [value.name for value in session.get_inputs()]
+    outputs = [value.name for value in session.get_outputs()]
+    if inputs != ["input", "factor"] or "output" not in outputs:
+        hint = " (no 'factor' input: the scale was frozen at export)" if "factor" not in inputs else ""
+        raise OnnxModelError(
+            f"model inputs={inputs} and outputs={outputs}, but should be ['input', 'factor'] -> "
+            f"['output']{hint}; export it with sr_model.export_onnx or `sr-model export`"
+        )

@@ -1,0 +1,51 @@
+"""The gate's own test: each deliberately broken exporter makes the suite's checks fail.
+
+The regressions (sr_model/testing/broken.py): wrong cubic_coeff_a, wrong coordinate mode, wrong
+mode, scale frozen to a Constant, scales from an initializer, input names swapped, input renamed,
+missing dynamic axes, wrong opset written. The intact exporter passes the same checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sr_model.errors import ExportError
+from sr_model.export import EXPORTERS, export_onnx, supported_opsets
+from sr_model.testing.broken import BROKEN_EXPORTERS, BrokenExporter
+from sr_model.testing.conformance import conformance_failures
+
+# 17 is written by both exporters, and is not what torch.export falls back to (18).
+OPSET = 17
+_AVAILABLE = [exporter for exporter in EXPORTERS if OPSET in supported_opsets(exporter)]
+
+
+def _export_and_check(exporter: str, broken: BrokenExporter | None, model, folder: Path) -> list[str]:
+    path = folder / "model.onnx"
+    if broken is None:
+        export_onnx(path, model, exporter=exporter, opset=OPSET)
+        return conformance_failures(path, model, OPSET)
+    with broken.inject() as contract:
+        exported_model = broken.model(model).eval() if broken.model else model
+        try:
+            export_onnx(path, exported_model, exporter=exporter, opset=OPSET, contract=contract)
+        except ExportError as error:  # export_onnx's own written-opset check is part of the gate
+            return [f"export: {error}"]
+    return conformance_failures(path, model, OPSET)
+
+
+@pytest.mark.parametrize("exporter", _AVAILABLE)
+def test_intact_exporter_passes_the_checks(exporter: str, reference_model, tmp_path: Path) -> None:
+    assert _export_and_check(exporter, None, reference_model, tmp_path) == []
+
+
+@pytest.mark.parametrize("broken", BROKEN_EXPORTERS, ids=[b.name for b in BROKEN_EXPORTERS])
+@pytest.mark.parametrize("exporter", _AVAILABLE)
+def test_broken_exporter_fails_the_checks(exporter: str, broken: BrokenExporter, reference_model, tmp_path: Path) -> None:
+    failures = _export_and_check(exporter, broken, reference_model, tmp_path)
+    report = "\n".join(failures)
+    assert failures, f"{broken.name} ({broken.regression}) passed every check [{exporter}]"
+    assert broken.caught_by in report, (
+        f"{broken.name}: expected a failure mentioning {broken.caught_by!r} [{exporter}], got:\n{report}"
+    )
