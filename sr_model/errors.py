@@ -37,3 +37,7 @@ class OnnxModelError(SrModelError, ValueError):
 
 class ExportError(SrModelError, RuntimeError):
     """The exporter wrote something other than what was asked for."""
+
+
+class MemoryLimitError(SrModelError, MemoryError):
+    """An operation whose estimated peak memory exceeds the configured limit."""

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from sr_model.validation import validate_factor, validate_image
+
 OP_NAMESPACE = "sr_model"
 OP_NAME = "bicubic_resize"
 QUALIFIED_OP_NAME = f"{OP_NAMESPACE}::{OP_NAME}"
@@ -52,7 +54,10 @@ def factor_scales(factor: torch.Tensor) -> tuple[float, float]:
 @torch.library.custom_op(QUALIFIED_OP_NAME, mutates_args=())
 def bicubic_resize(input: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     """Bicubic upsampling of an NCHW tensor by the runtime scales in `factor` (ORT semantics)."""
-    scale_h, scale_w = factor_scales(factor)
+    # Validated here because this body is what every eager call runs: a bad factor gets a typed
+    # error instead of a crash inside aten (or a silently different result).
+    scale_h, scale_w = validate_factor(factor)
+    validate_image(input)
     in_h, in_w = input.shape[-2:]
     out_h, out_w = output_size(in_h, scale_h), output_size(in_w, scale_w)
     if (out_h, out_w) == (in_h, in_w):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sr_model.errors import OnnxModelError
+from sr_model.validation import check_memory, validate_factor, validate_image
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -35,10 +36,12 @@ def run_session(
 ) -> np.ndarray:
     """Run the model on an NCHW float32 image and a `[1, 1, sh, sw]` float32 factor."""
     check_session_io(session)
-    feeds = {
-        "input": np.ascontiguousarray(image, dtype=np.float32),
-        "factor": np.ascontiguousarray(factor, dtype=np.float32),
-    }
+    # The raw graph accepts some bad factors silently (a batch entry of 2 resizes the batch), so
+    # inputs are validated before ORT sees them.
+    image = validate_image(image)
+    scale_h, scale_w = validate_factor(factor)
+    check_memory(image.shape, scale_h, scale_w)
+    feeds = {"input": np.ascontiguousarray(image), "factor": np.ascontiguousarray(factor, dtype=np.float32)}
     (output,) = session.run(["output"], feeds)
     return output
 
