@@ -11,6 +11,9 @@ import pytest
 from sr_model.export import EXPORTERS, export_onnx, exporter_unavailable_reason, supported_opsets
 from sr_model.model import random_model
 
+# --conformance-report DIR and the conformance matrix in the terminal summary.
+pytest_plugins = ["sr_model.testing.report_plugin"]
+
 
 class ExportTarget(NamedTuple):
     """One exported file under test: an exporter and opset, or a user's own file."""

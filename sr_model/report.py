@@ -177,25 +177,36 @@ def to_markdown(report: VerifyReport, image_files: dict[str, str] | None = None)
     return "\n".join(lines)
 
 
-MATRIX_HEADER = ["target", "cases", "pass", "fail", "worst max|err|", "worst x atol", "worst case"]
+MATRIX_HEADER = ["target", "cases", "pass", "fail", "xfail", "skip", "worst max|err|", "worst / atol", "worst case"]
 
 
 def matrix_rows(targets: list[TargetResult]) -> list[list[str]]:
-    """One row per target: counts and the worst error."""
+    """One row per target: counts (pytest outcomes when known, else case verdicts) and the worst error."""
     rows = []
     for target in targets:
         worst = target.worst
-        failed = len(target.failed_cases)
+        if target.outcomes:
+            counts = target.outcomes
+            passed, xfailed, skipped = counts.get("passed", 0), counts.get("xfailed", 0), counts.get("skipped", 0)
+            failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("xpassed", 0)
+            total = sum(counts.values())
+        else:
+            failed = len(target.failed_cases)
+            total, passed, xfailed, skipped = len(target.cases), len(target.cases) - failed, 0, 0
         rows.append([
-            target.name,
-            str(len(target.cases)),
-            str(len(target.cases) - failed),
-            str(failed),
+            target.name, str(total), str(passed), str(failed), str(xfailed), str(skipped),
             _num(worst.comparison.max_abs) if worst and worst.comparison and worst.comparison.shape_ok else "-",
-            "-" if worst is None or math.isnan(worst.excess) else f"{worst.excess:.2f}",
+            "-" if worst is None or math.isnan(worst.excess) else f"{worst.excess:.3g}",
             "-" if worst is None else f"{worst.id} ({worst.status})",
         ])
     return rows
+
+
+def matrix_text(targets: list[TargetResult]) -> str:
+    """The conformance matrix as a fixed-width table."""
+    rows = [MATRIX_HEADER] + matrix_rows(targets)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(MATRIX_HEADER))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
 
 
 def _display(array: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -194,7 +194,8 @@ def _output_name(session: "onnxruntime.InferenceSession") -> str:
     return "output" if "output" in names else names[0]
 
 
-def _model_info(path: Path, model: "onnx.ModelProto") -> dict[str, Any]:
+def model_info(path: Path, model: "onnx.ModelProto") -> dict[str, Any]:
+    """Path, content hash, default-domain opset and producer of an ONNX file."""
     opset = next((int(e.version) for e in model.opset_import if e.domain in ("", "ai.onnx")), None)
     return {
         "path": os.fspath(path),
@@ -260,7 +261,7 @@ def verify_target(
 
     path = Path(path)
     proto = load_onnx(path)
-    target = TargetResult(name=name or path.name, model=_model_info(path, proto))
+    target = TargetResult(name=name or path.name, model=model_info(path, proto))
     target.graph_problems = check_graph(proto).problems
     target.notes.extend(weights_findings(proto, reference.model))
     try:
@@ -284,7 +285,7 @@ def verify_target(
         except Exception as error:  # one case's runtime failure must not hide the others
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
             result = CaseResult(target.name, case.id, case.scale_h, case.scale_w, case.shape, tolerance,
-                                None, error=f"{type(error).__name__}: {first_line}")
+                                None, error=f"ONNX Runtime failed: {type(error).__name__}: {first_line}")
         target.cases.append(result)
         if on_case is not None:
             on_case(result)
