@@ -182,7 +182,7 @@ class ConformanceRecorder:
             if record["cases"]:
                 target.cases += [CaseResult.from_dict({**case, "outcome": outcome}) for case in record["cases"]]
             elif outcome in ("failed", "error"):
-                case_id, scale_h, scale_w, shape = record["case"] or (nodeid.split("[")[-1].rstrip("]"), None, None, ())
+                case_id, scale_h, scale_w, shape = record["case"] or (nodeid.split("::")[-1], None, None, ())
                 first_line = (crash or "see its pytest output").strip().splitlines()[0]
                 target.cases.append(CaseResult(
                     target.name, case_id, scale_h, scale_w, tuple(shape), _no_tolerance(), None,
