@@ -87,7 +87,7 @@ def _matrix(stdout: str) -> list[str]:
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist-2"])
-def test_matrix_and_report_cover_every_parity_test(workers, fake_suite, tmp_path) -> None:
+def test_matrix_and_report_cover_every_recorded_test(workers, fake_suite, tmp_path) -> None:
     if workers:
         pytest.importorskip("xdist")
     result = _run(fake_suite, *workers, f"--conformance-report={tmp_path}")
@@ -118,7 +118,7 @@ def test_matrix_and_report_cover_every_parity_test(workers, fake_suite, tmp_path
     assert "conformance report:" in result.stdout
 
 
-def test_no_matrix_without_parity_tests(fake_suite) -> None:
+def test_no_matrix_without_recorded_tests(fake_suite) -> None:
     result = _run(fake_suite, "-k", "unrelated")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "conformance matrix" not in result.stdout
