@@ -28,6 +28,9 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=2000, deadline=None, suppress_health_check=_SUPPRESS)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+# --conformance-report DIR and the conformance matrix in the terminal summary.
+pytest_plugins = ["sr_model.testing.report_plugin"]
+
 
 class ExportTarget(NamedTuple):
     """One exported file under test: an exporter and opset, or a user's own file."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sr_model.testing import recording
 from sr_model.testing.compare import Comparison, compare, format_histogram
 from sr_model.testing.contract import check_graph
 from sr_model.testing.tolerance import Tolerance
@@ -35,6 +36,7 @@ def assert_parity(
     """Assert equal shapes and values within `tolerance`; returns the statistics."""
     __tracebackhide__ = True
     comparison = compare(actual, expected, tolerance)
+    recording.observe(comparison, tolerance, context, actual, expected)  # for conformance reports
     if not comparison.passed:
         raise AssertionError(parity_message(comparison, tolerance, context, left, right))
     return comparison

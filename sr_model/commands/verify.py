@@ -1,0 +1,93 @@
+"""`sr-model verify`: does an exported ONNX file conform? Graph checks, then a parity sweep."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from sr_model.verify import DEFAULT_SCALES, DEFAULT_SIZES
+
+
+def _fmt_scale(scale: tuple[float, float]) -> str:
+    return f"{scale[0]:g}" if scale[0] == scale[1] else f"{scale[0]:g}x{scale[1]:g}"
+
+
+def parse_scale(text: str) -> tuple[float, float]:
+    """`2.5` (both axes) or `2x3` (height x width) as a pair of positive finite floats."""
+    parts = text.lower().split("x")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or not all(math.isfinite(v) and v > 0 for v in values):
+        raise argparse.ArgumentTypeError(
+            f"scale {text!r} is not a positive number or HxW pair; expected e.g. 2.5 or 2x3"
+        )
+    return (values[0], values[-1])
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """`64` (square) or `17x9` (height x width) as a pair of positive ints."""
+    parts = text.lower().split("x")
+    try:
+        values = [int(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or not all(v > 0 for v in values):
+        raise argparse.ArgumentTypeError(
+            f"size {text!r} is not a positive integer or HxW pair; expected e.g. 64 or 17x9"
+        )
+    return (values[0], values[-1])
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "verify",
+        help="check that an exported ONNX file conforms (graph, then PyTorch vs ONNX Runtime)",
+        description=(
+            "Run the graph checks and a parity sweep (scales x sizes) on MODEL against the PyTorch "
+            "model. Exit status: 0 conforms, 1 does not conform (or unreadable input), 2 usage error."
+        ),
+        epilog="example: sr-model verify srcnn.onnx --scales 2 3 2x3 --sizes 64 17x9 --report out/",
+    )
+    parser.add_argument("model", type=Path, metavar="MODEL.onnx", help="the exported file to verify")
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument(
+        "--checkpoint", type=Path, default=None,
+        help="weights the file was exported from (default: the shipped fixtures/srcnn.pth if present, "
+             "else seeded random weights)",
+    )
+    weights.add_argument(
+        "--random-weights", action="store_true",
+        help="compare with seeded random weights (what `sr-model export` writes without --checkpoint)",
+    )
+    parser.add_argument(
+        "--scales", nargs="+", type=parse_scale, default=list(DEFAULT_SCALES), metavar="S",
+        help=f"scales, S or HxW (default: {' '.join(map(_fmt_scale, DEFAULT_SCALES))})",
+    )
+    parser.add_argument(
+        "--sizes", nargs="+", type=parse_size, default=list(DEFAULT_SIZES), metavar="HxW",
+        help=f"input sizes (default: {' '.join(f'{h}x{w}' for h, w in DEFAULT_SIZES)})",
+    )
+    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
+                        help="write report.md, report.json and the worst case's PNGs into DIR")
+    parser.add_argument("--no-progress", action="store_true", help="no progress feedback on stderr")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sr_model.report import format_text, write_report
+    from sr_model.verify import load_onnx, load_reference, verify_onnx
+
+    load_onnx(args.model)  # an unreadable file is one error line before any model is built
+    reference = load_reference(args.checkpoint, random_weights=args.random_weights)
+    report = verify_onnx(
+        args.model, reference, scales=args.scales, sizes=args.sizes,
+        show_progress=not args.no_progress, images=args.report is not None,
+    )
+    print(format_text(report))
+    if args.report is not None:
+        written = write_report(report, args.report)
+        print(f"report: {', '.join(str(path) for path in written)}")
+    return 0 if report.passed else 1

@@ -1,0 +1,244 @@
+"""`sr-model verify` and sr_model.verify: passes on real exports, names the cause on broken ones."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from PIL import Image
+
+from sr_model import verify as verify_module
+from sr_model.cli import main
+from sr_model.export import supported_opsets
+from sr_model.model import random_model
+from sr_model.progress import plain_progress
+from sr_model.results import SCHEMA, CaseResult
+from sr_model.testing import mutations
+
+# Small sweeps keep these tests fast; the default sweep runs once, on one file.
+_FAST = ["--scales", "1", "2", "2.5", "3", "2x3", "--sizes", "1x1", "17x9", "40x24", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seed-1 weights saved as a plain state dict: not the weights any default would pick."""
+    path = tmp_path_factory.mktemp("ckpt") / "seed1.pth"
+    torch.save(random_model(seed=1).state_dict(), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory, checkpoint: Path) -> dict[str, Path]:
+    """Files written by `sr-model export`: both exporters, two opsets each, from `checkpoint`."""
+    folder = tmp_path_factory.mktemp("exports")
+    files = {}
+    for exporter, opset in [("torchscript", 11), ("torchscript", 17), ("dynamo", 18), ("dynamo", 20)]:
+        if opset not in supported_opsets(exporter):
+            continue
+        path = folder / f"{exporter}-{opset}.onnx"
+        assert main(["export", "-o", str(path), "--exporter", exporter, "--opset", str(opset),
+                     "--checkpoint", str(checkpoint)]) == 0
+        files[f"{exporter}-{opset}"] = path
+    return files
+
+
+@pytest.fixture(scope="module")
+def good(exported: dict[str, Path]) -> onnx.ModelProto:
+    return onnx.load(exported["torchscript-17"])
+
+
+def _verify(capsys, *args: str) -> tuple[int, str, dict]:
+    """Run the CLI; return its exit code, stdout and report.json (when --report was given)."""
+    code = main(["verify", *args])
+    out = capsys.readouterr().out
+    report = {}
+    if "--report" in args:
+        report = json.loads(Path(args[args.index("--report") + 1], "report.json").read_text(),
+                            parse_constant=lambda name: pytest.fail(f"report.json contains {name}"))
+    return code, out, report
+
+
+@pytest.mark.parametrize("name", ["torchscript-11", "torchscript-17", "dynamo-18", "dynamo-20"])
+def test_verify_passes_on_a_file_from_sr_model_export(name, exported, checkpoint, tmp_path, capsys) -> None:
+    if name not in exported:
+        pytest.skip(f"{name} is not supported by the installed torch/onnx")
+    code, out, report = _verify(capsys, str(exported[name]), "--checkpoint", str(checkpoint),
+                                "--report", str(tmp_path), *_FAST)
+    assert code == 0, out
+    assert "PASS: 15/15 cases conform" in out
+    assert report["passed"] is True and report["summary"]["cases_passed"] == 15
+    assert report["targets"][0]["graph"] == {"ok": True, "problems": []}
+    assert report["targets"][0]["notes"] == []
+
+
+def test_verify_default_sweep_passes_with_random_weights(tmp_path, capsys) -> None:
+    path = tmp_path / "random.onnx"
+    assert main(["export", "-o", str(path)]) == 0
+    code, out, _ = _verify(capsys, str(path), "--random-weights", "--no-progress")
+    assert code == 0, out
+    cases = len(verify_module.DEFAULT_SCALES) * len(verify_module.DEFAULT_SIZES)
+    assert f"PASS: {cases}/{cases} cases conform" in out
+
+
+@pytest.mark.parametrize("drop_factor_input", [False, True], ids=["factor-unused", "factor-removed"])
+def test_verify_fails_on_a_frozen_scale_and_says_so(drop_factor_input, good, checkpoint, tmp_path, capsys) -> None:
+    path = tmp_path / "frozen.onnx"
+    onnx.save(mutations.freeze_scales(good, (1, 1, 3, 3), drop_factor_input=drop_factor_input), path)
+    code, out, report = _verify(capsys, str(path), "--checkpoint", str(checkpoint),
+                                "--report", str(tmp_path / "report"), *_FAST)
+    assert code == 1
+    assert out.count("FAIL") >= 1 and "the scale was frozen at export" in out
+    target = report["targets"][0]
+    assert any("Resize scales='frozen_scales'" in problem for problem in target["graph"]["problems"])
+    assert any("output size ignores the factor" in note and "effectively 3x3" in note for note in target["notes"])
+    # The frozen x3 happens to be right at x3 only; every other scale gives a wrong shape.
+    for case in target["cases"]:
+        is_x3 = case["scale_h"] == case["scale_w"] == 3.0
+        assert case["status"] == ("pass" if is_x3 else "shape-mismatch"), case["message"]
+    assert report["summary"]["worst"]["status"] == "shape-mismatch"
+
+
+def test_verify_fails_on_a_wrong_cubic_coefficient_and_says_so(good, checkpoint, tmp_path, capsys) -> None:
+    path = tmp_path / "a-0.5.onnx"
+    onnx.save(mutations.set_resize_attribute(good, "cubic_coeff_a", -0.5), path)
+    code, out, report = _verify(capsys, str(path), "--checkpoint", str(checkpoint),
+                                "--report", str(tmp_path / "report"), *_FAST)
+    assert code == 1
+    assert "graph: Resize cubic_coeff_a=-0.5, but should be -0.75" in out
+    target = report["targets"][0]
+    assert any("the resampling differs, not the convolutions" in note for note in target["notes"])
+    statuses = {case["id"]: case["status"] for case in target["cases"]}
+    # x1 is a copy (no kernel), and a 1x1 image is constant: both are blind to the coefficient.
+    assert {cid for cid, status in statuses.items() if status == "pass"} == {
+        cid for cid in statuses if cid.startswith("x1-") or cid.endswith("-1x3x1x1")
+    }
+    worst = report["summary"]["worst"]
+    assert worst["status"] == "fail" and worst["max_abs"] > 0.1 and worst["min_atol"] > worst["atol"]
+    assert "max|ort-torch|=" in out and "min atol that would pass" in out
+
+
+def test_verify_names_other_weights_as_the_cause(exported, tmp_path, capsys) -> None:
+    # Exported from seed-1 weights, compared with seed-0 weights.
+    code, out, _ = _verify(capsys, str(exported["torchscript-17"]), "--random-weights", *_FAST)
+    assert code == 1
+    assert "conv1.weight (64, 3, 9, 9) differs from the reference's" in out
+    assert "values differ even at x1" in out
+
+
+def test_verify_reports_a_file_onnx_runtime_cannot_load(good, checkpoint, tmp_path, capsys) -> None:
+    broken = mutations.set_resize_attribute(good, "mode", "no-such-mode")
+    path = tmp_path / "bad-mode.onnx"
+    onnx.save(broken, path)
+    code, out, report = _verify(capsys, str(path), "--checkpoint", str(checkpoint),
+                                "--report", str(tmp_path / "report"), *_FAST)
+    assert code == 1
+    target = report["targets"][0]
+    assert "Resize mode='no-such-mode', but should be 'cubic'" in target["graph"]["problems"]
+    assert target["load_error"].startswith("ONNX Runtime cannot load the file") and "no-such-mode" in target["load_error"]
+    assert target["cases"] == [] and "load: ONNX Runtime cannot load the file" in out
+
+
+def test_report_files_and_schema(good, checkpoint, tmp_path, capsys) -> None:
+    path = tmp_path / "a-0.5.onnx"
+    onnx.save(mutations.set_resize_attribute(good, "cubic_coeff_a", -0.5), path)
+    folder = tmp_path / "report"
+    _code, _out, report = _verify(capsys, str(path), "--checkpoint", str(checkpoint), "--report", str(folder),
+                                  "--scales", "1", "2", "--sizes", "17x9", "8x8", "--no-progress")
+    assert report["schema"] == SCHEMA == "sr_model.verify/1"
+    assert set(report) == {"schema", "passed", "summary", "reference", "environment", "targets", "images"}
+    assert set(report["summary"]) >= {"passed", "cases", "cases_passed", "cases_failed", "worst"}
+    assert set(report["targets"][0]) == {"name", "model", "passed", "graph", "load_error", "notes", "outcomes", "cases"}
+    assert set(report["targets"][0]["cases"][0]) == {
+        "target", "id", "scale_h", "scale_w", "input_shape", "torch_shape", "ort_shape", "status", "passed",
+        "outcome", "test", "max_abs", "mean_abs", "p99_abs", "argmax", "min_atol", "atol", "rtol",
+        "tolerance_reason", "histogram", "error", "message",
+    }
+    assert report["reference"]["weights"] == "checkpoint"
+    # The PNGs show the worst case, at its output size, and report.md links them.
+    worst_case = next(c for c in report["targets"][0]["cases"] if c["id"] == report["summary"]["worst"]["id"])
+    assert report["images"]["case"] == worst_case["id"]
+    for key, name in report["images"]["files"].items():
+        with Image.open(folder / name) as image:
+            assert image.size == (worst_case["torch_shape"][3], worst_case["torch_shape"][2]), key
+    markdown = (folder / "report.md").read_text()
+    assert markdown.startswith("# sr_model verification: FAIL")
+    assert "![difference](worst_difference.png)" in markdown and "cubic_coeff_a=-0.5" in markdown
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "report.json", "report.md", "worst_difference.png", "worst_ort.png", "worst_torch.png"]
+
+
+def test_case_result_round_trips_through_json(good, checkpoint, tmp_path) -> None:
+    path = tmp_path / "frozen.onnx"
+    onnx.save(mutations.freeze_scales(good), path)
+    reference = verify_module.load_reference(checkpoint)
+    report = verify_module.verify_onnx(path, reference, scales=[(2.0, 2.0), (3.0, 3.0)], sizes=[(9, 5)],
+                                       show_progress=False, images=False)
+    for case in report.cases:
+        again = CaseResult.from_dict(json.loads(json.dumps(case.to_dict())))
+        assert again.to_dict() == case.to_dict()
+        assert again.status == case.status and again.badness() == case.badness()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--scales", "abc"], ["--scales", "0"], ["--scales", "2x-1"], ["--sizes", "0x3"], ["--sizes", "1.5"],
+     ["--random-weights", "--checkpoint", "x.pth"]],
+    ids=["scale-text", "scale-zero", "scale-negative", "size-zero", "size-float", "two-weight-sources"],
+)
+def test_usage_errors_exit_2(args, tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["verify", str(tmp_path / "m.onnx"), *args])
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_missing_or_unreadable_file_is_one_error_line(tmp_path, capsys) -> None:
+    assert main(["verify", str(tmp_path / "missing.onnx")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not exist" in err and "Traceback" not in err
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"\x00not an onnx model" * 10)
+    assert main(["verify", str(garbage)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a readable ONNX model" in err
+
+
+def test_reference_defaults_to_the_shipped_checkpoint_once_present(checkpoint, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(verify_module, "DEFAULT_CHECKPOINT", tmp_path / "srcnn.pth")
+    fallback = verify_module.load_reference()
+    assert fallback.weights == "random" and "is not present" in fallback.note
+    (tmp_path / "srcnn.pth").write_bytes(checkpoint.read_bytes())
+    shipped = verify_module.load_reference()
+    assert shipped.weights == "checkpoint" and "the shipped checkpoint" in shipped.note
+    expected = random_model(seed=1).state_dict()
+    assert all(torch.equal(value, expected[key]) for key, value in shipped.model.state_dict().items())
+    assert verify_module.load_reference(random_weights=True).weights == "random"
+
+
+def test_plain_progress_is_silent_on_short_runs_and_reports_long_ones() -> None:
+    quiet, loud = io.StringIO(), io.StringIO()
+    assert list(plain_progress(range(3), 3, "sweep", delay=60, stream=quiet)) == [0, 1, 2]
+    assert quiet.getvalue() == ""
+    assert list(plain_progress(range(3), 3, "sweep", delay=0, interval=0, stream=loud)) == [0, 1, 2]
+    assert loud.getvalue().splitlines()[0].startswith("sweep: 1/3 0") and "3/3 done" in loud.getvalue()
+
+
+def test_difference_image_marks_where_the_outputs_differ() -> None:
+    from sr_model.report import worst_case_images
+    from sr_model.testing.compare import compare
+    from sr_model.testing.tolerance import model_tolerance
+
+    expected = np.zeros((1, 3, 8, 8), dtype=np.float32)
+    actual = expected.copy()
+    actual[0, 1, 6, 2] = 0.5
+    case = CaseResult("t", "c", 1.0, 1.0, (1, 3, 8, 8), model_tolerance(8, 8),
+                      compare(actual, expected, model_tolerance(8, 8)))
+    images, notes = worst_case_images(case, expected, actual)
+    difference = np.asarray(Image.open(io.BytesIO(images["difference"])))
+    assert difference[6, 2].tolist() == [255, 255, 255]
+    assert int(difference.sum()) == 3 * 255 and notes["gain"] == pytest.approx(510.0)
