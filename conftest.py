@@ -56,10 +56,28 @@ def selected_targets(config: pytest.Config) -> list[ExportTarget]:
     return targets
 
 
+def unavailable_exporters(config: pytest.Config) -> dict[str, str]:
+    """The exporters this run would test but the installed torch cannot run, with the reason."""
+    if config.getoption("--onnx-model"):
+        return {}
+    exporters = config.getoption("--exporter") or list(EXPORTERS)
+    return {e: reason for e in exporters if (reason := exporter_unavailable_reason(e)) is not None}
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "export_target" in metafunc.fixturenames:
         targets = selected_targets(metafunc.config)
-        metafunc.parametrize("export_target", targets, ids=[t.id for t in targets])
+        params = [pytest.param(target, id=target.id) for target in targets]
+        # An exporter this torch cannot run still gets one skipped case per test, so the summary
+        # (-ra) says what was not checked and why instead of its targets silently vanishing.
+        params += [
+            pytest.param(
+                ExportTarget(exporter, None), id=f"{exporter}-unavailable",
+                marks=pytest.mark.skip(reason=f"{exporter} exporter unavailable: {reason}"),
+            )
+            for exporter, reason in unavailable_exporters(metafunc.config).items()
+        ]
+        metafunc.parametrize("export_target", params)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
