@@ -8,8 +8,10 @@ signature check could see. So it is probed once per process with a tiny model th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import io
 import logging
 import warnings
 
@@ -47,9 +49,10 @@ class _DataDependentConvProbe(nn.Module):
 def data_dependent_conv_export_failure() -> str | None:
     """Why torch.export cannot trace a Conv2d over data-dependent H/W here, or None when it can.
 
-    torch 2.5 .. 2.9 (at least) fail with `GuardOnDataDependentSymNode: ... 3*u0*u1 > 2147483647`:
-    their fake convolution kernel asks the backend selector about the tensor's size, which guards on
-    the unbacked H*W. Newer torch skips that query when a size is unbacked.
+    torch 2.5.1 and 2.9.1 fail (measured) with `... data-dependent expression 3*u0*u1 > 2147483647`:
+    their fake convolution kernel asks the backend selector about the input whenever the BATCH has a
+    hint, and that guards on the unbacked H*W. 2.10 and 2.11 have the same code; 2.12 skips the query
+    when any size is unbacked (read in the wheels' torch/_subclasses/fake_impls.py).
     """
     example = (torch.zeros(2, 3, 4, 5), torch.tensor([6, 7]))
     dynamic_shapes = {"x": {0: torch.export.Dim("N", min=1)}, "size": None}
@@ -58,7 +61,8 @@ def data_dependent_conv_export_failure() -> str | None:
     try:
         for logger in loggers:
             logger.setLevel(logging.CRITICAL + 10)
-        with warnings.catch_warnings():
+        # torch 2.9 also prints the partial graph of a failed export straight to sys.stderr.
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
             torch.export.export(_DataDependentConvProbe(), example, dynamic_shapes=dynamic_shapes)
     except Exception as error:  # any failure means the capability is absent; its text says why
