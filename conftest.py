@@ -105,13 +105,35 @@ def property_targets(config: pytest.Config) -> list[ExportTarget]:
     return list(chosen.values())
 
 
+def unavailable_exporters(config: pytest.Config) -> dict[str, str]:
+    """The exporters this run would test but the installed torch cannot run, with the reason."""
+    if config.getoption("--onnx-model"):
+        return {}
+    exporters = config.getoption("--exporter") or list(EXPORTERS)
+    return {e: reason for e in exporters if (reason := exporter_unavailable_reason(e)) is not None}
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    unavailable = unavailable_exporters(metafunc.config)
     for name, targets in (
         ("export_target", selected_targets(metafunc.config)),
         ("property_target", property_targets(metafunc.config)),
     ):
-        if name in metafunc.fixturenames:
-            metafunc.parametrize(name, targets, ids=[t.id for t in targets])
+        if name not in metafunc.fixturenames:
+            continue
+        # One xdist group per exported file: under `-n 2` (with --dist=loadgroup from the pytest
+        # config) each file is exported by one worker only.
+        params = [pytest.param(target, id=target.id, marks=pytest.mark.xdist_group(target.id)) for target in targets]
+        # An exporter this torch cannot run still gets one skipped case per test, so the summary
+        # (-ra) says what was not checked and why instead of its targets silently vanishing.
+        params += [
+            pytest.param(
+                ExportTarget(exporter, None), id=f"{exporter}-unavailable",
+                marks=pytest.mark.skip(reason=f"{exporter} exporter unavailable: {reason}"),
+            )
+            for exporter, reason in unavailable.items()
+        ]
+        metafunc.parametrize(name, params)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

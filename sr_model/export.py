@@ -7,7 +7,6 @@ it, so the names, the dynamic axes and the opset checks cannot drift apart betwe
 from __future__ import annotations
 
 import contextlib
-import inspect
 import io
 import logging
 import os
@@ -20,7 +19,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from sr_model import ops
+from sr_model import compat, ops
 from sr_model.atomic import write_bytes_atomic
 from sr_model.errors import ExportError, UnknownExporterError, UnsupportedOpsetError
 from sr_model.model import make_factor, random_model
@@ -83,15 +82,24 @@ def _dynamo_max_opset() -> int:
 def exporter_unavailable_reason(exporter: Exporter) -> str | None:
     """Why `exporter` cannot run with the installed torch, or None when it can."""
     _check_exporter_name(exporter)
-    params = inspect.signature(torch.onnx.export).parameters
     if exporter == "torchscript":
         return None
-    if "custom_translation_table" not in params:
-        return f"torch {torch.__version__} has no torch.onnx.export(custom_translation_table=...)"
+    if "custom_translation_table" not in compat.onnx_export_parameters():
+        return (
+            f"torch {torch.__version__} has no torch.onnx.export(custom_translation_table=...) "
+            f"(added in torch 2.6); use exporter='torchscript', or a torch the README's "
+            f"'Torch versions' table lists as passing"
+        )
     try:
         import onnxscript  # noqa: F401
     except ImportError:
         return "onnxscript is not installed (pip install onnxscript)"
+    failure = compat.data_dependent_conv_export_failure()
+    if failure is not None:
+        return (
+            f"{failure}; use exporter='torchscript', or a torch the README's 'Torch versions' "
+            f"table lists as passing"
+        )
     return None
 
 
@@ -171,7 +179,7 @@ def _example_inputs(contract: IOContract) -> tuple[torch.Tensor, torch.Tensor]:
 def _export_torchscript(model: nn.Module, opset: int, contract: IOContract) -> bytes:
     ops.register_torchscript_symbolic()
     buffer = io.BytesIO()
-    kwargs = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    kwargs = {"dynamo": False} if "dynamo" in compat.onnx_export_parameters() else {}
     torch.onnx.export(
         model,
         _example_inputs(contract),
