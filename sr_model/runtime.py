@@ -27,8 +27,22 @@ def create_session(
     if threads is not None:
         options.intra_op_num_threads = threads
     options.log_severity_level = 3  # errors only: ORT's warnings go to stderr, not to Python
-    source = model if isinstance(model, bytes) else os.fspath(model)
-    return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    if isinstance(model, bytes):
+        source: str | bytes = model
+        label = "the given model bytes"
+    else:
+        source = os.fspath(model)
+        label = f"ONNX file {source!r}"
+        if not os.path.isfile(source):
+            raise OnnxModelError(f"{label} does not exist; pass the path of an exported model")
+    try:
+        return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # ORT raises its own Fail/InvalidGraph/InvalidProtobuf/... types
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise OnnxModelError(
+            f"ONNX Runtime cannot load {label} ({first_line[:300]}); expected a valid model "
+            "written by `sr-model export` (opset >= 11)"
+        ) from error
 
 
 def run_session(
