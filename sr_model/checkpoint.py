@@ -23,12 +23,28 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {os.fspath(path)!r} does not exist; pass a .pth file path")
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    # torch.save writes a zip archive (torch >= 1.6) or, legacy, a pickle (protocol byte 0x80).
+    if head == b"PK" and not zipfile.is_zipfile(path):
+        raise CheckpointError(
+            f"checkpoint {os.fspath(path)!r} is a truncated or damaged torch checkpoint (a zip archive "
+            "without its directory); copy or save it again"
+        )
+    if not zipfile.is_zipfile(path) and head[:1] != b"\x80":
+        raise CheckpointError(
+            f"checkpoint {os.fspath(path)!r} is not a readable torch checkpoint (neither a zip archive "
+            "nor a pickle); expected a file written by torch.save"
+        )
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
+        # torch's own text goes on about re-running with weights_only=False: keep its first sentence.
+        reason = str(error).strip().splitlines()[0].split(". ")[0]
         raise CheckpointError(
-            f"checkpoint {os.fspath(path)!r} was refused by the safe loader (weights_only=True): "
-            f"{str(error).strip().splitlines()[0]}; only tensors and plain containers are accepted"
+            f"checkpoint {os.fspath(path)!r} was refused by the safe loader (weights_only=True: "
+            f"{reason}); only tensors and plain containers are accepted, so re-save the weights "
+            "with torch.save(model.state_dict(), path)"
         ) from error
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as error:
         raise CheckpointError(

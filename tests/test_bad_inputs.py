@@ -1,0 +1,148 @@
+"""Every bad input in the README's "Bad input" table gets its typed, self-explaining error.
+
+Each row: an id (listed in the README table), the boundary, the call, the expected error type and a
+fragment of the message (which names the value, what was expected, and how to fix it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from sr_model import errors, ops
+from sr_model.checkpoint import load_checkpoint
+from sr_model.export import export_onnx
+from sr_model.imageio import read_image
+from sr_model.model import DynamicSRCNN, make_factor, random_model
+from sr_model.runtime import create_session, run_session
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class BadInput(NamedTuple):
+    id: str
+    call: Callable[[Path], object]
+    error: type[Exception]
+    message: str
+
+
+def _image(shape=(1, 3, 8, 8), dtype=np.float32) -> np.ndarray:
+    return np.full(shape, 100, dtype=dtype)
+
+
+def _factor(*values: float, dtype=np.float32) -> np.ndarray:
+    return np.array(values, dtype=dtype)
+
+
+def _resize(image: np.ndarray, factor: np.ndarray):
+    return ops.bicubic_resize(torch.from_numpy(image), torch.from_numpy(factor))
+
+
+def _good_onnx(tmp: Path) -> Path:
+    return export_onnx(tmp / "good.onnx", random_model(0), opset=17)
+
+
+def _run_file(path: Path, image=None, factor=None):
+    return run_session(create_session(path), _image() if image is None else image,
+                       _factor(1, 1, 2, 2) if factor is None else factor)
+
+
+def _write(tmp: Path, name: str, data: bytes) -> Path:
+    (tmp / name).write_bytes(data)
+    return tmp / name
+
+
+def _checkpoint(tmp: Path, state) -> Path:
+    torch.save(state, tmp / "c.pth")
+    return tmp / "c.pth"
+
+
+def _truncated_checkpoint(tmp: Path) -> Path:
+    data = _checkpoint(tmp, random_model().state_dict()).read_bytes()
+    return _write(tmp, "t.pth", data[: len(data) // 2])
+
+
+def _edited_onnx(tmp: Path, edit: Callable[[onnx.ModelProto], None]) -> Path:
+    model = onnx.load(_good_onnx(tmp))
+    edit(model)
+    return _write(tmp, "edited.onnx", model.SerializeToString())
+
+
+def _drop_factor(model: onnx.ModelProto) -> None:
+    (resize,) = [n for n in model.graph.node if n.op_type == "Resize"]
+    model.graph.initializer.append(onnx.numpy_helper.from_array(np.array([1, 1, 3, 3], np.float32), "frozen"))
+    resize.input[2] = "frozen"
+    del model.graph.input[1]
+
+
+def _set_opset(version: int) -> Callable[[onnx.ModelProto], None]:
+    def edit(model: onnx.ModelProto) -> None:
+        model.opset_import[0].version = version
+    return edit
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+ROWS: tuple[BadInput, ...] = (
+    # factor: the eager op and the ORT runtime helper validate the same way
+    BadInput("factor-shape", lambda t: _resize(_image(), _factor(2, 2)), errors.FactorError, "factor shape=(2,), but should be (4,)"),
+    BadInput("factor-dtype", lambda t: _resize(_image(), _factor(1, 1, 2, 2, dtype=np.float64)), errors.FactorError, "factor dtype=float64, but should be float32"),
+    BadInput("factor-nan", lambda t: _resize(_image(), _factor(1, 1, np.nan, 2)), errors.FactorError, "has a NaN or inf"),
+    BadInput("factor-inf", lambda t: _run_file(_good_onnx(t), factor=_factor(1, 1, 2, np.inf)), errors.FactorError, "has a NaN or inf"),
+    BadInput("factor-zero", lambda t: _resize(_image(), _factor(1, 1, 0, 2)), errors.FactorError, "scale_h=0.0 is outside [1, 8]"),
+    BadInput("factor-negative", lambda t: _resize(_image(), _factor(1, 1, 2, -3)), errors.FactorError, "scale_w=-3.0 is outside [1, 8]"),
+    BadInput("factor-batch-entry", lambda t: _run_file(_good_onnx(t), factor=_factor(2, 1, 2, 2)), errors.FactorError, "scales the batch/channel axes"),
+    BadInput("factor-too-large", lambda t: _resize(_image(), _factor(1, 1, 9, 2)), errors.FactorError, "scale_h=9.0 is outside [1, 8]"),
+    BadInput("factor-below-one", lambda t: _resize(_image(), _factor(1, 1, 0.5, 2)), errors.FactorError, "scale_h=0.5 is outside [1, 8]: SRCNN upscales"),
+    # image tensors
+    BadInput("image-rank", lambda t: _resize(_image((3, 8, 8)), _factor(1, 1, 2, 2)), errors.InputImageError, "has rank 3, but should be rank 4"),
+    BadInput("image-channels", lambda t: _run_file(_good_onnx(t), image=_image((1, 4, 8, 8))), errors.InputImageError, "has 4 channels, but should have 3"),
+    BadInput("image-empty", lambda t: _resize(_image((1, 3, 0, 8)), _factor(1, 1, 2, 2)), errors.InputImageError, "is empty"),
+    BadInput("image-non-finite", lambda t: _resize(np.where(_image() > 0, np.nan, 0).astype(np.float32), _factor(1, 1, 2, 2)), errors.InputImageError, "NaN or inf"),
+    BadInput("image-dtype", lambda t: _run_file(_good_onnx(t), image=_image(dtype=np.uint8)), errors.InputImageError, "image dtype=uint8, but should be float32"),
+    BadInput("image-file-missing", lambda t: read_image(t / "none.png"), errors.InputImageError, "does not exist"),
+    BadInput("image-file-not-an-image", lambda t: read_image(_write(t, "x.png", b"hello, not a picture")), errors.InputImageError, "cannot be decoded"),
+    BadInput("image-file-truncated", lambda t: read_image(_write(t, "x.png", (REPO / "fixtures/face.png").read_bytes()[:4000])), errors.InputImageError, "cannot be decoded"),
+    # checkpoints
+    BadInput("checkpoint-missing", lambda t: load_checkpoint(t / "none.pth", DynamicSRCNN()), errors.CheckpointError, "does not exist"),
+    BadInput("checkpoint-not-a-checkpoint", lambda t: load_checkpoint(_write(t, "x.pth", b"plain text"), DynamicSRCNN()), errors.CheckpointError, "is not a readable torch checkpoint"),
+    BadInput("checkpoint-truncated", lambda t: load_checkpoint(_truncated_checkpoint(t), DynamicSRCNN()), errors.CheckpointError, "is a truncated or damaged torch checkpoint"),
+    BadInput("checkpoint-wrong-keys", lambda t: load_checkpoint(_checkpoint(t, {"state_dict": {"generator.conv9.weight": torch.zeros(1)}}), DynamicSRCNN()), errors.CheckpointError, "unexpected keys ['conv9.weight']"),
+    BadInput("checkpoint-wrong-shapes", lambda t: load_checkpoint(_checkpoint(t, {**random_model().state_dict(), "conv3.bias": torch.zeros(4)}), DynamicSRCNN()), errors.CheckpointError, "conv3.bias: got (4,), expected (3,)"),
+    BadInput("checkpoint-code-execution", lambda t: load_checkpoint(_checkpoint(t, {"state_dict": _Exploit()}), DynamicSRCNN()), errors.CheckpointError, "refused by the safe loader"),
+    # ONNX files
+    BadInput("onnx-missing", lambda t: create_session(t / "none.onnx"), errors.OnnxModelError, "does not exist"),
+    BadInput("onnx-not-onnx", lambda t: create_session(_write(t, "x.onnx", b"not a protobuf at all")), errors.OnnxModelError, "ONNX Runtime cannot load"),
+    BadInput("onnx-truncated", lambda t: create_session(_write(t, "x.onnx", _good_onnx(t).read_bytes()[:20000])), errors.OnnxModelError, "ONNX Runtime cannot load"),
+    BadInput("onnx-no-factor-input", lambda t: _run_file(_edited_onnx(t, _drop_factor)), errors.OnnxModelError, "the scale was frozen at export"),
+    BadInput("onnx-unsupported-opset", lambda t: create_session(_edited_onnx(t, _set_opset(10))), errors.OnnxModelError, "INVALID_GRAPH"),
+    # memory
+    BadInput("memory-over-limit", lambda t: _run_file(_good_onnx(t), image=_image((4, 3, 2048, 2048)), factor=_factor(1, 1, 8, 8)), errors.MemoryLimitError, "over the limit of"),
+    # export
+    BadInput("export-opset", lambda t: export_onnx(t / "m.onnx", opset=10), errors.UnsupportedOpsetError, "opset=10 is not supported"),
+    BadInput("export-exporter", lambda t: export_onnx(t / "m.onnx", exporter="onnx"), errors.UnknownExporterError, "exporter='onnx' is not known"),
+)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_bad_input_gets_a_typed_clear_error(row: BadInput, tmp_path: Path) -> None:
+    with pytest.raises(row.error, match=re.escape(row.message)) as info:
+        row.call(tmp_path)
+    assert isinstance(info.value, errors.SrModelError)
+    assert "\n" not in str(info.value), "errors are one line (the CLI prints them as such)"
+
+
+def test_every_row_is_in_the_readme_table() -> None:
+    readme = (REPO / "README.md").read_text()
+    missing = [row.id for row in ROWS if f"`{row.id}`" not in readme]
+    assert not missing, f"README 'Bad input' table lacks rows {missing}"
