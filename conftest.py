@@ -90,6 +90,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"sr_model targets: {', '.join(t.id for t in selected_targets(config)) or 'none'}"]
+    parity_only = set(selected_targets(config)) - set(selected_targets(config, parity=True))
+    if parity_only:
+        lines.append(
+            "sr_model: decomposed-form parity runs at each exporter's first/default/last opset only "
+            f"(graph checks at all; --opset overrides); not in parity: "
+            f"{', '.join(t.id for t in sorted(parity_only))}"
+        )
     for exporter in EXPORTERS:
         reason = exporter_unavailable_reason(exporter)
         if reason:

@@ -138,7 +138,7 @@ def test_tensorrt_check_flags_runtime_inputs_that_must_be_constant() -> None:
 # --- the op alone: shapes and the same-shape shortcut ---------------------------------------------
 
 
-@settings(deadline=None, max_examples=60)
+@settings(deadline=None)
 @given(
     height=st.integers(1, 40),
     width=st.integers(1, 40),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sr_model import ops
 from sr_model.export import default_opset, export_onnx, supported_opsets
@@ -40,4 +42,29 @@ def test_parity_decomposed_resize_only(decomposed_only, case: ParityCase) -> Non
     actual = run_session(session, image, factor)
     asserts.assert_parity(
         actual, expected, resize_tolerance(*case.shape[2:]), f"parity(resize-only {exporter}-decomposed, {case.id})"
+    )
+
+
+@settings(deadline=None)
+@given(
+    height=st.integers(1, 48),
+    width=st.integers(1, 48),
+    scale_h=st.floats(1.0, 8.0, width=32),
+    scale_w=st.floats(1.0, 8.0, width=32),
+    seed=st.integers(0, 2**32 - 1),
+)
+@example(height=10, width=10, scale_h=1.3, scale_w=1.3, seed=0)  # float32 size 13, float64 size 12
+@example(height=48, width=48, scale_h=3.3, scale_w=4.1, seed=0)  # decimal scales, largest size drawn
+def test_parity_decomposed_resize_only_properties(
+    decomposed_only, height: int, width: int, scale_h: float, scale_w: float, seed: int
+) -> None:
+    exporter, session = decomposed_only
+    image = (np.random.default_rng(seed).random((1, 3, height, width), dtype=np.float32) * 255.0)
+    factor = np.array([1.0, 1.0, scale_h, scale_w], dtype=np.float32)
+    with torch.inference_mode():
+        expected = ops.bicubic_resize(torch.from_numpy(image), torch.from_numpy(factor)).numpy()
+    actual = run_session(session, image, factor)
+    asserts.assert_parity(
+        actual, expected, resize_tolerance(height, width),
+        f"parity(resize-only {exporter}-decomposed, {height}x{width} at {factor[2]!r}x{factor[3]!r}, seed={seed})",
     )
