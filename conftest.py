@@ -17,6 +17,7 @@ from sr_model.export import (
     supported_opsets,
 )
 from sr_model.model import DynamicSRCNN, random_model
+from sr_model.ops import RESIZE_FORMS
 
 # Profiles: `dev` for quick local runs, `ci` (hypothesis' own ci profile: derandomized, no
 # database, plus >= 200 examples) and `thorough`. Export and ORT runs are too uneven for deadlines.
@@ -38,10 +39,14 @@ class ExportTarget(NamedTuple):
     exporter: str
     opset: int | None
     path: str | None = None  # set for --onnx-model
+    form: str = "resize"  # the bicubic's ONNX form: "resize" or "decomposed" (export_onnx(resize=))
 
     @property
     def id(self) -> str:
-        return "external" if self.path else f"{self.exporter}-opset{self.opset}"
+        if self.path:
+            return "external"
+        suffix = "" if self.form == "resize" else f"-{self.form}"
+        return f"{self.exporter}-opset{self.opset}{suffix}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +58,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--opset", action="append", type=int, default=None,
         help="opset(s) to test (repeatable; default: every opset the exporter supports)",
+    )
+    group.addoption(
+        "--form", action="append", choices=RESIZE_FORMS, default=None,
+        help="resize form(s) of the bicubic op to test (repeatable; default: both)",
     )
     group.addoption(
         "--onnx-model", default=None, metavar="PATH",
@@ -76,19 +85,35 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--onnx-model {external!r} does not exist; pass an exported .onnx file")
 
 
-def selected_targets(config: pytest.Config) -> list[ExportTarget]:
-    """The (exporter, opset) pairs this run exports and checks."""
+def _decomposed_default_opsets(supported: tuple[int, ...], exporter: str) -> set[int]:
+    """Without --opset, the decomposed form's grid parity runs at the exporter's first, default and
+    last opset only: its builder emits the same nodes (all unchanged since opset 11) at every opset,
+    the Resize form's parity already sweeps every opset, and the graph checks still cover all."""
+    return {supported[0], default_opset(exporter), supported[-1]} if supported else set()
+
+
+def selected_targets(config: pytest.Config, *, parity: bool = False) -> list[ExportTarget]:
+    """The (exporter, opset, form) triples this run exports and checks."""
     external = config.getoption("--onnx-model")
+    forms = config.getoption("--form") or list(RESIZE_FORMS)
     if external:
-        return [ExportTarget("external", None, os.fspath(Path(external).resolve()))]
+        # A user's file is checked as the Resize form unless exactly one --form names it.
+        form = forms[0] if len(forms) == 1 else "resize"
+        return [ExportTarget("external", None, os.fspath(Path(external).resolve()), form)]
     exporters = config.getoption("--exporter") or list(EXPORTERS)
     opsets = config.getoption("--opset")
-    return [
-        ExportTarget(exporter, opset)
-        for exporter in exporters
-        for opset in (opsets or supported_opsets(exporter))
-        if opset in supported_opsets(exporter)
-    ]
+    targets = []
+    for exporter in exporters:
+        supported = supported_opsets(exporter)
+        for opset in opsets or supported:
+            if opset not in supported:
+                continue
+            for form in forms:
+                if form == "decomposed" and parity and not opsets:
+                    if opset not in _decomposed_default_opsets(supported, exporter):
+                        continue
+                targets.append(ExportTarget(exporter, opset, form=form))
+    return targets
 
 
 def property_targets(config: pytest.Config) -> list[ExportTarget]:
@@ -97,11 +122,11 @@ def property_targets(config: pytest.Config) -> list[ExportTarget]:
     The graph is the same at every opset (the grid and graph tests prove that per opset), so the
     hundreds of Hypothesis examples are spent on scales and shapes, not repeated per opset.
     """
-    chosen: dict[str, ExportTarget] = {}
+    chosen: dict[tuple[str, str], ExportTarget] = {}
     for target in selected_targets(config):
-        current = chosen.get(target.exporter)
-        if current is None or target.opset == default_opset(target.exporter):
-            chosen[target.exporter] = target
+        key = (target.exporter, target.form)
+        if key not in chosen or target.opset == default_opset(target.exporter):
+            chosen[key] = target
     return list(chosen.values())
 
 
@@ -116,7 +141,7 @@ def unavailable_exporters(config: pytest.Config) -> dict[str, str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     unavailable = unavailable_exporters(metafunc.config)
     for name, targets in (
-        ("export_target", selected_targets(metafunc.config)),
+        ("export_target", selected_targets(metafunc.config, parity="parity" in metafunc.function.__name__)),
         ("property_target", property_targets(metafunc.config)),
     ):
         if name not in metafunc.fixturenames:
@@ -138,6 +163,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"sr_model targets: {', '.join(t.id for t in selected_targets(config)) or 'none'}"]
+    parity_only = set(selected_targets(config)) - set(selected_targets(config, parity=True))
+    if parity_only:
+        lines.append(
+            "sr_model: decomposed-form grid parity runs at each exporter's first/default/last opset "
+            f"only (graph checks at all; --opset overrides); not in the grid: "
+            f"{', '.join(t.id for t in sorted(parity_only))}"
+        )
     for exporter in EXPORTERS:
         reason = exporter_unavailable_reason(exporter)
         if reason:
@@ -172,7 +204,8 @@ def exported(_export_cache: dict[str, Path], reference_model: DynamicSRCNN,
         if target.id not in _export_cache:
             folder = tmp_path_factory.mktemp("exports", numbered=True)
             _export_cache[target.id] = export_onnx(
-                folder / f"{target.id}.onnx", reference_model, exporter=target.exporter, opset=target.opset
+                folder / f"{target.id}.onnx", reference_model, exporter=target.exporter,
+                opset=target.opset, resize=target.form,
             )
         return _export_cache[target.id]
 

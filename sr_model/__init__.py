@@ -10,6 +10,7 @@ from sr_model.errors import (
     OnnxModelError,
     SrModelError,
     UnknownExporterError,
+    UnknownResizeFormError,
     UnsupportedOpsetError,
 )
 from sr_model.export import CONTRACT, EXPORTERS, IOContract, export_onnx, supported_opsets
@@ -30,6 +31,7 @@ __all__ = [
     "OnnxModelError",
     "SrModelError",
     "UnknownExporterError",
+    "UnknownResizeFormError",
     "UnsupportedOpsetError",
     "export_onnx",
     "load_checkpoint",

@@ -19,6 +19,10 @@ class UnknownExporterError(SrModelError, ValueError):
     """An exporter name other than the supported ones."""
 
 
+class UnknownResizeFormError(SrModelError, ValueError):
+    """A resize form other than the supported ones (`"resize"`, `"decomposed"`)."""
+
+
 class FactorError(SrModelError, ValueError):
     """A scale factor that is malformed or outside the supported range."""
 

@@ -21,8 +21,14 @@ from torch import nn
 
 from sr_model import compat, ops
 from sr_model.atomic import write_bytes_atomic
-from sr_model.errors import ExportError, UnknownExporterError, UnsupportedOpsetError
+from sr_model.errors import (
+    ExportError,
+    UnknownExporterError,
+    UnknownResizeFormError,
+    UnsupportedOpsetError,
+)
 from sr_model.model import make_factor, random_model
+from sr_model.ops import RESIZE_FORMS, ResizeForm
 
 Exporter = Literal["torchscript", "dynamo"]
 EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
@@ -176,24 +182,29 @@ def _example_inputs(contract: IOContract) -> tuple[torch.Tensor, torch.Tensor]:
     return image, make_factor(*contract.example_scales)
 
 
-def _export_torchscript(model: nn.Module, opset: int, contract: IOContract) -> bytes:
+def _export_torchscript(
+    model: nn.Module, opset: int, contract: IOContract, resize: ResizeForm = "resize"
+) -> bytes:
     ops.register_torchscript_symbolic()
     buffer = io.BytesIO()
     kwargs = {"dynamo": False} if "dynamo" in compat.onnx_export_parameters() else {}
-    torch.onnx.export(
-        model,
-        _example_inputs(contract),
-        buffer,
-        opset_version=opset,
-        input_names=list(contract.input_names),
-        output_names=list(contract.output_names),
-        dynamic_axes=contract.dynamic_axes(),
-        **kwargs,
-    )
+    with ops.torchscript_form(resize):
+        torch.onnx.export(
+            model,
+            _example_inputs(contract),
+            buffer,
+            opset_version=opset,
+            input_names=list(contract.input_names),
+            output_names=list(contract.output_names),
+            dynamic_axes=contract.dynamic_axes(),
+            **kwargs,
+        )
     return buffer.getvalue()
 
 
-def _export_dynamo(model: nn.Module, opset: int, contract: IOContract) -> bytes:
+def _export_dynamo(
+    model: nn.Module, opset: int, contract: IOContract, resize: ResizeForm = "resize"
+) -> bytes:
     # Positional (a tuple in input order), so the model's forward may name its arguments freely.
     dims: dict[str, torch.export.Dim] = {}
     dynamic_shapes = tuple(
@@ -214,7 +225,7 @@ def _export_dynamo(model: nn.Module, opset: int, contract: IOContract) -> bytes:
         input_names=list(contract.input_names),
         output_names=list(contract.output_names),
         dynamic_shapes=dynamic_shapes,
-        custom_translation_table=ops.dynamo_translation_table(),
+        custom_translation_table=ops.dynamo_translation_table(resize),
         report=False,
         verbose=False,
     )
@@ -246,8 +257,12 @@ def export_onnx(
     exporter: Exporter = "torchscript",
     opset: int | None = None,
     contract: IOContract = CONTRACT,
+    resize: ResizeForm = "resize",
 ) -> Path:
     """Export a dynamic-scale model (default: `random_model(seed=0)`) to `path`.
+
+    `resize` picks the ONNX form of the bicubic op: `"resize"` (one `Resize` node) or
+    `"decomposed"` (plain arithmetic and MatMuls: multi-threaded in ORT, no constant-only inputs).
 
     The opset is checked before anything runs; the written file is checked to carry exactly the
     requested opset and to pass `onnx.checker.check_model(full_check=True)`, then renamed into place
@@ -256,6 +271,11 @@ def export_onnx(
     import onnx
 
     _check_exporter_name(exporter)
+    if resize not in RESIZE_FORMS:
+        raise UnknownResizeFormError(
+            f"resize={resize!r} is not a known form of the bicubic op; expected one of "
+            f"{', '.join(RESIZE_FORMS)}"
+        )
     if opset is None:
         opset = default_opset(exporter)
     check_opset(exporter, opset)
@@ -263,7 +283,7 @@ def export_onnx(
         model = random_model(seed=0)
     export = _export_torchscript if exporter == "torchscript" else _export_dynamo
     with _quiet_exporter(), torch.no_grad():
-        data = export(model, opset, contract)
+        data = export(model, opset, contract, resize)
     proto = onnx.load_from_string(data)
     written = {entry.domain or "ai.onnx": entry.version for entry in proto.opset_import}
     if written.get("ai.onnx") != opset:

@@ -12,14 +12,17 @@ ONNX Runtime, so the eager op reproduces what ORT's `Resize` does with a runtime
   clamping) with the explicit output size AND the float32 scales, matching ORT's coordinate mapping.
 
 Everything that emits ONNX for this op lives here: the TorchScript symbolic (`g.op`) and the
-onnxscript translation used by the torch.export-based exporter.
+onnxscript translation used by the torch.export-based exporter, each in two forms chosen at export:
+`"resize"` (one ONNX `Resize`, the default) and `"decomposed"` (plain arithmetic and two MatMuls,
+built in `sr_model.decomposed`: multi-threaded in ORT and free of constant-only inputs for TensorRT).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -29,6 +32,9 @@ from sr_model.validation import validate_factor, validate_image
 OP_NAMESPACE = "sr_model"
 OP_NAME = "bicubic_resize"
 QUALIFIED_OP_NAME = f"{OP_NAMESPACE}::{OP_NAME}"
+
+ResizeForm = Literal["resize", "decomposed"]
+RESIZE_FORMS: tuple[ResizeForm, ...] = ("resize", "decomposed")
 
 # The Resize attributes of the exported node. Torch's bicubic is Keys' kernel with A=-0.75 and the
 # pytorch_half_pixel mapping (a 1-pixel output maps to source 0, not to the half-pixel centre).
@@ -93,20 +99,42 @@ def torchscript_symbolic(g: Any, input: Any, factor: Any) -> Any:
     )
 
 
+# `register_custom_op_symbolic` is process-global, so ONE symbolic is registered and it reads the
+# form chosen for the export in progress (set by `torchscript_form`, restored afterwards). The form
+# functions are looked up at export time (not bound at registration), so the conformance suite's
+# deliberately broken exporters can swap them in and out.
+_TORCHSCRIPT_FORM: ResizeForm = "resize"
+
+
 def _torchscript_dispatch(g: Any, input: Any, factor: Any) -> Any:
-    # Looked up at export time (not bound at registration), so the conformance suite's deliberately
-    # broken exporters can swap the symbolic in and out.
+    if _TORCHSCRIPT_FORM == "decomposed":
+        from sr_model import decomposed
+
+        return decomposed.torchscript_symbolic(g, input, factor)
     return torchscript_symbolic(g, input, factor)
+
+
+@contextlib.contextmanager
+def torchscript_form(form: ResizeForm) -> Iterator[None]:
+    """Make the registered TorchScript symbolic emit `form` inside the block."""
+    global _TORCHSCRIPT_FORM
+    if form not in RESIZE_FORMS:
+        raise ValueError(f"form={form!r}; expected one of {RESIZE_FORMS}")
+    previous, _TORCHSCRIPT_FORM = _TORCHSCRIPT_FORM, form
+    try:
+        yield
+    finally:
+        _TORCHSCRIPT_FORM = previous
 
 
 _TORCHSCRIPT_REGISTERED = False
 
 
 def register_torchscript_symbolic() -> None:
-    """Teach the TorchScript exporter to emit one `Resize` for the op (idempotent).
+    """Teach the TorchScript exporter to emit the op (idempotent); the form is `torchscript_form`'s.
 
-    Registered at opset 11, the first opset whose Resize has cubic mode and a `scales` input; the
-    registration covers every later opset.
+    Registered at opset 11, the first opset whose Resize has cubic mode and a `scales` input (and
+    whose Range the decomposed form needs); the registration covers every later opset.
     """
     global _TORCHSCRIPT_REGISTERED
     if not _TORCHSCRIPT_REGISTERED:
@@ -133,6 +161,12 @@ def dynamo_resize(input: Any, factor: Any) -> Any:
     )
 
 
-def dynamo_translation_table() -> dict[Any, Callable[..., Any]]:
-    """The `custom_translation_table` mapping the op to its onnxscript form."""
+def dynamo_translation_table(form: ResizeForm = "resize") -> dict[Any, Callable[..., Any]]:
+    """The `custom_translation_table` mapping the op to its onnxscript form (`Resize` by default)."""
+    if form not in RESIZE_FORMS:
+        raise ValueError(f"form={form!r}; expected one of {RESIZE_FORMS}")
+    if form == "decomposed":
+        from sr_model import decomposed
+
+        return {torch.ops.sr_model.bicubic_resize.default: decomposed.onnxscript_function()}
     return {torch.ops.sr_model.bicubic_resize.default: dynamo_resize}

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import onnx
 import pytest
+import torch
 
 from sr_model import export as export_module
-from sr_model.errors import ExportError, UnknownExporterError, UnsupportedOpsetError
+from sr_model.errors import ExportError, UnknownExporterError, UnknownResizeFormError, UnsupportedOpsetError
 from sr_model.export import export_onnx, supported_opsets
 from sr_model.model import random_model
 
@@ -66,10 +67,34 @@ def test_written_opset_is_checked_against_the_request(tmp_path: Path, monkeypatc
     # The dynamo exporter silently keeps 18 for some requests; simulate an exporter that does that.
     real = export_module._export_torchscript
 
-    def wrong_opset(model, opset, contract):
-        return real(model, 18, contract)
+    def wrong_opset(model, opset, contract, *rest):
+        return real(model, 18, contract, *rest)
 
     monkeypatch.setattr(export_module, "_export_torchscript", wrong_opset)
     with pytest.raises(ExportError, match=r"wrote opset_import=\{'ai.onnx': 18\} but opset 13 was requested"):
         export_onnx(tmp_path / "m.onnx", random_model(), opset=13)
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_unknown_resize_form_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    with pytest.raises(UnknownResizeFormError, match="resize='cubic' is not a known form .* expected one of resize, decomposed"):
+        export_onnx(tmp_path / "m.onnx", random_model(), resize="cubic")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_torchscript_form_choice_does_not_leak_into_later_exports(tmp_path: Path, monkeypatch) -> None:
+    # The legacy symbolic registration is process-global; the form is chosen per export.
+    decomposed = onnx.load(export_onnx(tmp_path / "d.onnx", random_model(), opset=17, resize="decomposed"))
+    default = onnx.load(export_onnx(tmp_path / "r.onnx", random_model(), opset=17))
+    assert "Resize" not in {node.op_type for node in decomposed.graph.node}
+    assert [node.op_type for node in default.graph.node].count("Resize") == 1
+
+    def exporter_crash(*args, **kwargs):
+        raise RuntimeError("simulated exporter crash while the decomposed form is selected")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.onnx, "export", exporter_crash)
+        with pytest.raises(RuntimeError, match="simulated exporter crash"):
+            export_onnx(tmp_path / "x.onnx", random_model(), opset=17, resize="decomposed")
+    after_failure = onnx.load(export_onnx(tmp_path / "r2.onnx", random_model(), opset=17))
+    assert [node.op_type for node in after_failure.graph.node].count("Resize") == 1

@@ -9,4 +9,4 @@ from sr_model.testing import asserts
 
 def test_graph_conforms(export_target, onnx_path) -> None:
     model = onnx.load(onnx_path)
-    asserts.assert_graph_conforms(model, export_target.opset, export_target.id)
+    asserts.assert_graph_conforms(model, export_target.opset, export_target.id, export_target.form)

@@ -42,9 +42,11 @@ def assert_parity(
     return comparison
 
 
-def assert_graph_conforms(model: "onnx.ModelProto", expected_opset: int | None, context: str) -> None:  # noqa: F821
-    """Assert that `model` implements the dynamic-scale I/O contract."""
+def assert_graph_conforms(
+    model: "onnx.ModelProto", expected_opset: int | None, context: str, form: str = "resize"  # noqa: F821
+) -> None:
+    """Assert that `model` implements the dynamic-scale I/O contract in the given resize form."""
     __tracebackhide__ = True
-    report = check_graph(model, expected_opset)
+    report = check_graph(model, expected_opset, form)
     if not report.ok:
         raise AssertionError(f"graph does not conform [{context}]:\n  - " + "\n  - ".join(report.problems))

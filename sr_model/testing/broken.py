@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 from unittest import mock
 
+import numpy as np
 import torch
 
+from sr_model import decomposed, ops
 from sr_model import export as export_module
-from sr_model import ops
 from sr_model.export import CONTRACT, IOContract
 from sr_model.model import DynamicSRCNN
 
@@ -29,11 +30,20 @@ class BrokenExporter(NamedTuple):
     caught_by: str
     # A model-level regression replaces the model; None keeps the reference model.
     model: Callable[[DynamicSRCNN], torch.nn.Module] | None = None
+    # The ONNX forms of the op the regression can happen in (Resize attributes exist in one only).
+    forms: tuple[str, ...] = ("resize", "decomposed")
 
 
 @contextlib.contextmanager
 def _attribute(name: str, value: Any) -> Iterator[IOContract]:
     with mock.patch.dict(ops.RESIZE_ATTRIBUTES, {name: value}):
+        yield CONTRACT
+
+
+@contextlib.contextmanager
+def _decomposed_keys_a() -> Iterator[IOContract]:
+    """The decomposed form's cubic coefficient changed (its weights are in-graph arithmetic)."""
+    with mock.patch.object(decomposed, "KEYS_A", -0.5):
         yield CONTRACT
 
 
@@ -50,7 +60,13 @@ def _frozen_scale() -> Iterator[IOContract]:
 
         return real_dynamo(input, op.Constant(value_floats=[1.0, 1.0, 3.0, 3.0]))
 
-    with mock.patch.object(ops, "torchscript_symbolic", torchscript), mock.patch.object(ops, "dynamo_resize", dynamo):
+    real_emit = decomposed.emit_bicubic
+
+    def emit(e: Any, input: Any, factor: Any) -> Any:
+        return real_emit(e, input, e.const(np.array([1.0, 1.0, 3.0, 3.0], dtype=np.float32)))
+
+    with mock.patch.object(ops, "torchscript_symbolic", torchscript), mock.patch.object(ops, "dynamo_resize", dynamo), \
+            mock.patch.object(decomposed, "emit_bicubic", emit):
         yield CONTRACT
 
 
@@ -75,18 +91,21 @@ def _contract(**changes: Any) -> Iterator[IOContract]:
 def _wrong_opset_written() -> Iterator[IOContract]:
     """The exporter writes opset 18 whatever was asked (what torch.export does for <= 14)."""
     real_ts, real_dynamo = export_module._export_torchscript, export_module._export_dynamo
-    with mock.patch.object(export_module, "_export_torchscript", lambda m, o, c: real_ts(m, 18, c)), \
-            mock.patch.object(export_module, "_export_dynamo", lambda m, o, c: real_dynamo(m, 18, c)):
+    with mock.patch.object(export_module, "_export_torchscript", lambda m, o, c, *r: real_ts(m, 18, c, *r)), \
+            mock.patch.object(export_module, "_export_dynamo", lambda m, o, c, *r: real_dynamo(m, 18, c, *r)):
         yield CONTRACT
 
 
 BROKEN_EXPORTERS: tuple[BrokenExporter, ...] = (
     BrokenExporter("wrong_cubic_coeff_a", "A=-0.5 (OpenCV/PIL's kernel) instead of torch's -0.75",
-                   lambda: _attribute("cubic_coeff_a", -0.5), "cubic_coeff_a=-0.5"),
+                   lambda: _attribute("cubic_coeff_a", -0.5), "cubic_coeff_a=-0.5", forms=("resize",)),
+    BrokenExporter("wrong_keys_a_decomposed", "the decomposed form's Keys A=-0.5 instead of -0.75",
+                   _decomposed_keys_a, "max|ort-torch|=", forms=("decomposed",)),
     BrokenExporter("wrong_coordinate_mode", "half_pixel instead of pytorch_half_pixel",
                    lambda: _attribute("coordinate_transformation_mode", "half_pixel"),
-                   "coordinate_transformation_mode='half_pixel'"),
-    BrokenExporter("wrong_mode", "linear instead of cubic", lambda: _attribute("mode", "linear"), "mode='linear'"),
+                   "coordinate_transformation_mode='half_pixel'", forms=("resize",)),
+    BrokenExporter("wrong_mode", "linear instead of cubic", lambda: _attribute("mode", "linear"), "mode='linear'",
+                   forms=("resize",)),
     BrokenExporter("frozen_scale", "scales from a Constant node (the .item() failure)", _frozen_scale,
                    "the scale was frozen at export"),
     BrokenExporter("scales_from_initializer", "scales from a registered buffer, i.e. an initializer",

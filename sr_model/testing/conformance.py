@@ -32,11 +32,13 @@ def conformance_failures(
     reference_model: nn.Module,
     expected_opset: int | None,
     cases: Sequence[ParityCase] = QUICK_CASES,
+    *,
+    form: str = "resize",
 ) -> list[str]:
     """Graph problems plus parity failures (including ORT errors) of the file at `path`."""
     from sr_model.runtime import create_session
 
-    failures = [f"graph: {problem}" for problem in check_graph(onnx.load(path), expected_opset).problems]
+    failures = [f"graph: {problem}" for problem in check_graph(onnx.load(path), expected_opset, form=form).problems]
     try:
         session = create_session(path)
     except Exception as error:  # noqa: BLE001 - any ORT load failure is a conformance failure

@@ -157,8 +157,68 @@ def _check_resize(model: "onnx.ModelProto") -> list[str]:
     return problems
 
 
-def check_graph(model: "onnx.ModelProto", expected_opset: int | None = None) -> GraphReport:
-    """Every way `model` breaks the dynamic-scale contract (an empty report means it conforms)."""
+def _producers(model: "onnx.ModelProto") -> dict[str, "onnx.NodeProto"]:
+    return {output: node for node in model.graph.node for output in node.output if output}
+
+
+def _ancestor_inputs(name: str, producers: dict[str, "onnx.NodeProto"]) -> set[str]:
+    """The graph inputs, initializers and Constant outputs that `name` is computed from."""
+    seen: set[str] = set()
+    leaves: set[str] = set()
+    stack = [name]
+    while stack:
+        value = stack.pop()
+        if value in seen or not value:
+            continue
+        seen.add(value)
+        node = producers.get(value)
+        if node is None or node.op_type == "Constant":
+            leaves.add(value)
+        else:
+            stack.extend(node.input)
+    return leaves
+
+
+def _check_decomposed(model: "onnx.ModelProto") -> list[str]:
+    """The decomposed form: no Resize, and sizes and coordinates computed from the live `factor`."""
+    problems: list[str] = []
+    resampling = [node.op_type for node in model.graph.node if node.op_type in ("Resize", "Upsample")]
+    if resampling:
+        problems.append(f"nodes {resampling} found, but the decomposed form should have no Resize/Upsample")
+    if not any("factor" in node.input for node in model.graph.node):
+        problems.append("no node consumes the graph input 'factor', but the scale should be read at run time")
+    producers = _producers(model)
+    if "factor" not in _ancestor_inputs("output", producers):
+        problems.append("'output' is not computed from 'factor' (the scale was frozen at export)")
+    # Output sizes and source coordinates are floors of products with the scale: each Floor must be
+    # fed by `factor`, not by a constant standing in for it.
+    floors = [node for node in model.graph.node if node.op_type == "Floor"]
+    if not floors:
+        problems.append("no Floor node, but the output size floor(float32(H) * scale) should be computed in-graph")
+    for node in floors:
+        if "factor" not in _ancestor_inputs(node.input[0], producers):
+            problems.append(
+                f"Floor {node.name or node.output[0]!r} does not depend on 'factor' "
+                "(a constant stands in for the scale)"
+            )
+    # Every Range (output and source indices) must have a run-time length, not a frozen one.
+    for node in (n for n in model.graph.node if n.op_type == "Range"):
+        if not _ancestor_inputs(node.input[1], producers) & set(EXPECTED_INPUTS):
+            problems.append(
+                f"Range {node.name or node.output[0]!r} has a constant limit, but its length should "
+                "come from the input shape or 'factor'"
+            )
+    return problems
+
+
+def check_graph(
+    model: "onnx.ModelProto", expected_opset: int | None = None, form: str = "resize"
+) -> GraphReport:
+    """Every way `model` breaks the dynamic-scale contract (an empty report means it conforms).
+
+    `form` is the bicubic's ONNX form: "resize" (one Resize reading `factor`) or "decomposed"
+    (no Resize; output size and coordinates computed in-graph from `factor`).
+    """
     import onnx
 
     problems: list[str] = []
@@ -174,5 +234,10 @@ def check_graph(model: "onnx.ModelProto", expected_opset: int | None = None) -> 
     except onnx.checker.ValidationError as error:
         problems.append(f"onnx.checker (full_check) failed: {str(error).strip().splitlines()[0]}")
     problems += _check_io(model)
-    problems += _check_resize(model)
+    if form == "decomposed":
+        problems += _check_decomposed(model)
+    elif form == "resize":
+        problems += _check_resize(model)
+    else:
+        problems.append(f"form={form!r} is unknown; expected 'resize' or 'decomposed'")
     return GraphReport(problems=tuple(problems), opset=opset)

@@ -15,25 +15,47 @@ if TYPE_CHECKING:
 
 
 def resize_subgraph(model: "onnx.ModelProto") -> "onnx.ModelProto":
-    """The exported file's single Resize node (and the Constant feeding its roi) as its own model.
+    """The exported file's upsampling alone, as its own model: every node the first Conv's input
+    depends on (one Resize and its roi Constant, or the decomposed form's arithmetic and MatMuls).
 
     Its inputs are the file's `input` and `factor`, its output is named `output`.
     """
     import onnx
     from onnx import helper
 
-    (resize,) = [node for node in model.graph.node if node.op_type == "Resize"]
+    first_conv = next(node for node in model.graph.node if node.op_type == "Conv")
     producers = {out: node for node in model.graph.node for out in node.output}
-    nodes = [producers[name] for name in resize.input[1:] if name in producers]
-    initializers = [init for init in model.graph.initializer if init.name in resize.input]
-    renamed = helper.make_node(
-        "Resize", list(resize.input), ["output"], name=resize.name or "resize"
-    )
-    renamed.attribute.extend(resize.attribute)
+    initializers = {init.name: init for init in model.graph.initializer}
+    needed: list[onnx.NodeProto] = []
+    used_initializers: dict[str, onnx.TensorProto] = {}
+    pending, seen = [first_conv.input[0]], set()
+    while pending:
+        name = pending.pop()
+        if name in seen or not name:
+            continue
+        seen.add(name)
+        if name in initializers:
+            used_initializers[name] = initializers[name]
+        elif name in producers:
+            node = producers[name]
+            if node not in needed:
+                needed.append(node)
+            pending.extend(node.input)
+            # Subgraph attributes (If/Loop bodies) may read outer names too.
+            for attr in node.attribute:
+                if attr.type == onnx.AttributeProto.GRAPH:
+                    pending.extend(i for n in attr.g.node for i in n.input)
+    order = {id(node): index for index, node in enumerate(model.graph.node)}
+    needed.sort(key=lambda node: order[id(node)])
+    identity = helper.make_node("Identity", [first_conv.input[0]], ["output"], name="upsampled")
     inputs = [value for value in model.graph.input if value.name in ("input", "factor")]
     output = helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, ["N", 3, "OH", "OW"])
-    graph = helper.make_graph([*nodes, renamed], "resize_only", inputs, [output], initializer=initializers)
-    return helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+    graph = helper.make_graph(
+        [*needed, identity], "upsample_only", inputs, [output], initializer=list(used_initializers.values())
+    )
+    return helper.make_model(
+        graph, opset_imports=list(model.opset_import), ir_version=model.ir_version, functions=list(model.functions)
+    )
 
 
 def reference_output(model: "onnx.ModelProto", image: np.ndarray, factor: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The gate's own test: each deliberately broken exporter makes the suite's checks fail.
 
 The regressions (sr_model/testing/broken.py): wrong cubic_coeff_a, wrong coordinate mode, wrong
-mode, scale frozen to a Constant, scales from an initializer, input names swapped, input renamed,
-missing dynamic axes, wrong opset written. The intact exporter passes the same checks.
+mode (Resize form only: the decomposed form has no such attributes, its own wrong-A regression
+stands in), scale frozen to a Constant, scales from an initializer, input names swapped, input
+renamed, missing dynamic axes, wrong opset written. The intact exporter passes the same checks.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 
 from sr_model.errors import ExportError
 from sr_model.export import EXPORTERS, export_onnx, supported_opsets
+from sr_model.ops import RESIZE_FORMS
 from sr_model.testing.broken import BROKEN_EXPORTERS, BrokenExporter
 from sr_model.testing.conformance import conformance_failures
 
@@ -21,29 +23,34 @@ OPSET = 17
 _AVAILABLE = [exporter for exporter in EXPORTERS if OPSET in supported_opsets(exporter)]
 
 
-def _export_and_check(exporter: str, broken: BrokenExporter | None, model, folder: Path) -> list[str]:
+def _export_and_check(exporter: str, form: str, broken: BrokenExporter | None, model, folder: Path) -> list[str]:
     path = folder / "model.onnx"
     if broken is None:
-        export_onnx(path, model, exporter=exporter, opset=OPSET)
-        return conformance_failures(path, model, OPSET)
+        export_onnx(path, model, exporter=exporter, opset=OPSET, resize=form)
+        return conformance_failures(path, model, OPSET, form=form)
     with broken.inject() as contract:
         exported_model = broken.model(model).eval() if broken.model else model
         try:
-            export_onnx(path, exported_model, exporter=exporter, opset=OPSET, contract=contract)
+            export_onnx(path, exported_model, exporter=exporter, opset=OPSET, contract=contract, resize=form)
         except ExportError as error:  # export_onnx's own written-opset check is part of the gate
             return [f"export: {error}"]
-    return conformance_failures(path, model, OPSET)
+    return conformance_failures(path, model, OPSET, form=form)
 
 
+_CASES = [(b, form) for b in BROKEN_EXPORTERS for form in b.forms]
+
+
+@pytest.mark.parametrize("form", RESIZE_FORMS)
 @pytest.mark.parametrize("exporter", _AVAILABLE)
-def test_intact_exporter_passes_the_checks(exporter: str, reference_model, tmp_path: Path) -> None:
-    assert _export_and_check(exporter, None, reference_model, tmp_path) == []
+def test_intact_exporter_passes_the_checks(exporter: str, form: str, reference_model, tmp_path: Path) -> None:
+    assert _export_and_check(exporter, form, None, reference_model, tmp_path) == []
 
 
-@pytest.mark.parametrize("broken", BROKEN_EXPORTERS, ids=[b.name for b in BROKEN_EXPORTERS])
+@pytest.mark.parametrize(("broken", "form"), _CASES, ids=[f"{b.name}-{form}" for b, form in _CASES])
 @pytest.mark.parametrize("exporter", _AVAILABLE)
-def test_broken_exporter_fails_the_checks(exporter: str, broken: BrokenExporter, reference_model, tmp_path: Path) -> None:
-    failures = _export_and_check(exporter, broken, reference_model, tmp_path)
+def test_broken_exporter_fails_the_checks(exporter: str, broken: BrokenExporter, form: str, reference_model,
+                                          tmp_path: Path) -> None:
+    failures = _export_and_check(exporter, form, broken, reference_model, tmp_path)
     report = "\n".join(failures)
     assert failures, f"{broken.name} ({broken.regression}) passed every check [{exporter}]"
     assert broken.caught_by in report, (
