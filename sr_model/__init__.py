@@ -11,6 +11,7 @@ from sr_model.errors import (
     SrModelError,
     UnknownExporterError,
     UnsupportedOpsetError,
+    UsageError,
 )
 from sr_model.export import CONTRACT, EXPORTERS, IOContract, export_onnx, supported_opsets
 from sr_model.model import SRCNN, DynamicSRCNN, make_factor, random_model
@@ -31,6 +32,7 @@ __all__ = [
     "SrModelError",
     "UnknownExporterError",
     "UnsupportedOpsetError",
+    "UsageError",
     "export_onnx",
     "load_checkpoint",
     "make_factor",

@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sr_model.commands import demo, export
+from sr_model.commands import demo, evaluate, export, upscale
 from sr_model.errors import SrModelError
 
-COMMANDS = (demo, export)
+COMMANDS = (demo, evaluate, export, upscale)
 
 
 def build_parser() -> argparse.ArgumentParser:

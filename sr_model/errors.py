@@ -37,3 +37,7 @@ class OnnxModelError(SrModelError, ValueError):
 
 class ExportError(SrModelError, RuntimeError):
     """The exporter wrote something other than what was asked for."""
+
+
+class UsageError(SrModelError, ValueError):
+    """Command-line options that contradict each other."""
