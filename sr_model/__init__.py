@@ -12,6 +12,7 @@ from sr_model.errors import (
     UnknownExporterError,
     UnknownResizeFormError,
     UnsupportedOpsetError,
+    UsageError,
 )
 from sr_model.export import CONTRACT, EXPORTERS, IOContract, export_onnx, supported_opsets
 from sr_model.model import SRCNN, DynamicSRCNN, make_factor, random_model
@@ -33,6 +34,7 @@ __all__ = [
     "UnknownExporterError",
     "UnknownResizeFormError",
     "UnsupportedOpsetError",
+    "UsageError",
     "export_onnx",
     "load_checkpoint",
     "make_factor",

@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sr_model.commands import demo, export, verify
+from sr_model.commands import demo, evaluate, export, upscale, verify
 from sr_model.errors import SrModelError
 
-COMMANDS = (demo, export, verify)
+COMMANDS = (demo, evaluate, export, upscale, verify)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,3 +45,7 @@ class ExportError(SrModelError, RuntimeError):
 
 class MemoryLimitError(SrModelError, MemoryError):
     """An operation whose estimated peak memory exceeds the configured limit."""
+
+
+class UsageError(SrModelError, ValueError):
+    """Command-line options that contradict each other."""

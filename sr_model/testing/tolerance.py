@@ -51,3 +51,25 @@ def resize_tolerance(height: int, width: int) -> Tolerance:
         rtol=0.0,
         reason="Resize alone: one float32 ulp of the source coordinate times a 255 step, x2 margin",
     )
+
+
+# Trained weights (fixtures/srcnn.pth) on natural images (the face, tests/test_parity_face.py). The
+# network sharpens, so it amplifies the Resize coordinate-rounding difference ~5-7x more than random
+# weights do (random: 9.3e-4 at 256 px, 3.6e-6 per px). Measured worst |torch-ORT|, identical for
+# both exporters: non-dyadic scales 1.7e-3 at 85 px (x3), 1.8e-3 at 69 px (x3.7: 2.7e-5 per px, the
+# worst ratio), 1.8e-3 at 102 px (x2.5), 4.8e-3 at 256 px (x2.5), 3.9e-3 at 256 px (x1.3); dyadic
+# scales (x2, x4) 1.5e-4 at 64..256 px. The per-pixel term gives >= 2.2x margin on every case, the
+# floor 6.5x on the dyadic ones. Not valid for noise inputs: the same weights on 0..255 noise give
+# up to 4.7e-5 per px (4.0e-3 at 85 px, x3): a 1.3x margin only, so derive a bound for noise.
+_TRAINED_FLOOR = 1e-3
+_TRAINED_PER_PIXEL = 6e-5
+
+
+def trained_model_tolerance(height: int, width: int) -> Tolerance:
+    """Tolerance for the trained model (fixtures/srcnn.pth) on a natural image of `height` x `width`."""
+    size = max(height, width)
+    return Tolerance(
+        atol=max(_TRAINED_FLOOR, _TRAINED_PER_PIXEL * size),
+        rtol=1e-4,
+        reason="trained SRCNN on natural images: its sharpening amplifies the coordinate rounding",
+    )
