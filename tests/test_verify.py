@@ -78,7 +78,7 @@ def test_verify_passes_on_a_file_from_sr_model_export(name, exported, checkpoint
 
 def test_verify_default_sweep_passes_with_random_weights(tmp_path, capsys) -> None:
     path = tmp_path / "random.onnx"
-    assert main(["export", "-o", str(path)]) == 0
+    assert main(["export", "-o", str(path), "--random-weights"]) == 0
     code, out, _ = _verify(capsys, str(path), "--random-weights", "--no-progress")
     assert code == 0, out
     cases = len(verify_module.DEFAULT_SCALES) * len(verify_module.DEFAULT_SIZES)
