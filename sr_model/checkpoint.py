@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,7 +38,10 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             "nor a pickle); expected a file written by torch.save"
         )
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # A damaged file can announce a bogus pickle protocol; the error below says it better.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         # torch's own text goes on about re-running with weights_only=False: keep its first sentence.
         reason = str(error).strip().splitlines()[0].split(". ")[0]
@@ -46,7 +50,8 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{reason}); only tensors and plain containers are accepted, so re-save the weights "
             "with torch.save(model.state_dict(), path)"
         ) from error
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - a damaged archive makes torch.load raise anything
+        # (fuzzing found UnicodeDecodeError, IndexError, RuntimeError, EOFError, BadZipFile...)
         raise CheckpointError(
             f"checkpoint {os.fspath(path)!r} is not a readable torch checkpoint "
             f"({type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else 'truncated?'}); "

@@ -6,7 +6,6 @@ checks it: a zero or negative scale would reach aten or ORT and fail there with 
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from pathlib import Path
@@ -16,16 +15,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from sr_model.errors import FactorError, InputImageError
+from sr_model.errors import FactorError
 from sr_model.model import make_factor
 from sr_model.ops import output_size
+from sr_model.validation import SCALE_MAX, SCALE_MIN, check_memory, validate_image, validate_scales
 
 if TYPE_CHECKING:
     import onnxruntime
 
-# The range the parity suite covers (x1..x8); SRCNN restores upscales, it does not downscale.
-MIN_SCALE = 1.0
-MAX_SCALE = 8.0
+MIN_SCALE, MAX_SCALE = SCALE_MIN, SCALE_MAX
 _FACTOR_PATTERN = re.compile(r"^\s*([^xX]+?)\s*(?:[xX]\s*([^xX]+?)\s*)?$")
 
 
@@ -45,14 +43,8 @@ def parse_factor(text: str) -> tuple[float, float]:
 
 
 def check_scales(scale_h: float, scale_w: float) -> tuple[float, float]:
-    """The scales unchanged if both are finite and in MIN_SCALE..MAX_SCALE, else FactorError."""
-    for axis, scale in (("height", scale_h), ("width", scale_w)):
-        if not (math.isfinite(scale) and MIN_SCALE <= scale <= MAX_SCALE):
-            raise FactorError(
-                f"{axis} scale {scale!r} is outside {MIN_SCALE:g}..{MAX_SCALE:g}; pass an upscale factor "
-                f"in that range (the range the conformance suite covers)"
-            )
-    return float(scale_h), float(scale_w)
+    """The scales as float32 values if both are finite and in MIN_SCALE..MAX_SCALE, else FactorError."""
+    return validate_scales(scale_h, scale_w)
 
 
 def output_shape(image: np.ndarray, scales: tuple[float, float]) -> tuple[int, ...]:
@@ -62,17 +54,16 @@ def output_shape(image: np.ndarray, scales: tuple[float, float]) -> tuple[int, .
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
-    if image.ndim != 4 or image.shape[1] != 3 or image.shape[0] < 1 or min(image.shape[2:]) < 1:
-        raise InputImageError(f"image shape {image.shape} is not Nx3xHxW; expected an RGB batch")
-    return np.ascontiguousarray(image, dtype=np.float32)
+    return np.ascontiguousarray(validate_image(image))
 
 
 def upscale_torch(model: nn.Module, image: np.ndarray, scales: tuple[float, float]) -> np.ndarray:
     """The eager model's Nx3xHxW float32 output (0..255, unclipped) for `image` at `scales`."""
     image = _check_image(image)
-    factor = make_factor(*check_scales(*scales))
+    scales = check_scales(*scales)
+    check_memory(image.shape, *scales)
     with torch.inference_mode():
-        return model(torch.from_numpy(image), factor).numpy()
+        return model(torch.from_numpy(image), make_factor(*scales)).numpy()
 
 
 def upscale_onnxruntime(
@@ -97,21 +88,8 @@ def bicubic(image: np.ndarray, scales: tuple[float, float]) -> np.ndarray:
 
 def onnx_session_for(onnx_model: str | os.PathLike[str]) -> "onnxruntime.InferenceSession":
     """An ORT session on an existing exported file, with a clear error if it cannot be loaded."""
-    from sr_model.errors import OnnxModelError
-    from sr_model.runtime import create_session
+    from sr_model.runtime import check_session_io, create_session
 
-    path = Path(onnx_model)
-    if not path.is_file():
-        raise OnnxModelError(f"ONNX model {os.fspath(path)!r} does not exist; pass a file written by `sr-model export`")
-    try:
-        session = create_session(path)
-    except Exception as error:  # ORT raises its own exception types (Fail, InvalidGraph, ...)
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise OnnxModelError(f"ONNX model {os.fspath(path)!r} cannot be loaded by ONNX Runtime: {first}") from error
-    names = [value.name for value in session.get_inputs()]
-    if names != ["input", "factor"]:
-        raise OnnxModelError(
-            f"ONNX model {os.fspath(path)!r} has inputs {names}; expected ['input', 'factor'] "
-            "(a dynamic-scale model written by `sr-model export`)"
-        )
+    session = create_session(Path(onnx_model))
+    check_session_io(session)
     return session

@@ -146,3 +146,61 @@ def test_every_row_is_in_the_readme_table() -> None:
     readme = (REPO / "README.md").read_text()
     missing = [row.id for row in ROWS if f"`{row.id}`" not in readme]
     assert not missing, f"README 'Bad input' table lacks rows {missing}"
+
+
+# --- the CLI: usage errors exit 2, input errors exit 1 with one line, --debug shows the traceback --
+
+class CliCase(NamedTuple):
+    id: str
+    argv: list[str]
+    exit_code: int
+    stderr: str
+
+
+CLI_ROWS: tuple[CliCase, ...] = (
+    CliCase("cli-unknown-option", ["export", "-o", "m.onnx", "--frobnicate"], 2, "unrecognized arguments: --frobnicate"),
+    CliCase("cli-missing-argument", ["upscale"], 2, "the following arguments are required"),
+    CliCase("cli-malformed-scale", ["verify", "m.onnx", "--scales", "2y3"], 2, "is not a positive number or HxW pair"),
+    CliCase("cli-factor-out-of-range", ["upscale", "{face}", "--factor", "9", "-o", "{tmp}/o.png"], 1,
+            "sr-model upscale: error: scale_h=9.0 is outside [1, 8]"),
+    CliCase("cli-scale-out-of-range", ["verify", "{onnx}", "--scales", "0.5"], 1,
+            "sr-model verify: error: scale_h=0.5 is outside [1, 8]"),
+    CliCase("cli-missing-onnx", ["verify", "{tmp}/none.onnx"], 1, "sr-model verify: error: ONNX file"),
+    CliCase("cli-bad-checkpoint", ["export", "-o", "{tmp}/m.onnx", "--checkpoint", "{tmp}/none.pth"], 1,
+            "sr-model export: error: checkpoint"),
+    CliCase("cli-bad-opset", ["export", "-o", "{tmp}/m.onnx", "--opset", "10"], 1,
+            "sr-model export: error: opset=10 is not supported"),
+)
+
+
+@pytest.mark.parametrize("row", CLI_ROWS, ids=[row.id for row in CLI_ROWS])
+def test_cli_bad_input_exit_code_and_one_line(row: CliCase, tmp_path: Path, capsys) -> None:
+    from sr_model.cli import main
+
+    onnx_file = tmp_path / "good.onnx"
+    if any("{onnx}" in arg for arg in row.argv):
+        export_onnx(onnx_file, random_model(0), opset=17)
+    argv = [arg.format(tmp=tmp_path, onnx=onnx_file, face=REPO / "fixtures/face.png") for arg in row.argv]
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's usage errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == row.exit_code, err
+    assert row.stderr in err, err
+    assert "Traceback" not in err
+    if row.exit_code == 1:
+        assert err.count("\n") == 1, f"one line expected, got:\n{err}"
+
+
+def test_cli_debug_shows_the_traceback(tmp_path: Path) -> None:
+    from sr_model.cli import main
+
+    with pytest.raises(errors.UnsupportedOpsetError):
+        main(["--debug", "export", "-o", str(tmp_path / "m.onnx"), "--opset", "10"])
+
+
+def test_every_cli_row_is_in_the_readme_table() -> None:
+    readme = (REPO / "README.md").read_text()
+    missing = [row.id for row in CLI_ROWS if f"`{row.id}`" not in readme]
+    assert not missing, f"README 'Bad input' table lacks CLI rows {missing}"

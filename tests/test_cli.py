@@ -56,7 +56,7 @@ def test_upscale_backends_write_the_same_picture(small_png: Path, tmp_path: Path
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--factor", "0"], "error: height scale 0.0 is outside 1..8"),
+        (["--factor", "0"], "error: scale_h=0.0 is outside [1, 8]"),
         (["--factor", "big"], "error: factor='big' is not a number or HxW pair"),
         (["--onnx", "m.onnx"], "error: --onnx m.onnx is only used with --backend onnxruntime"),
         (["--checkpoint", "nope.pth"], "error: checkpoint 'nope.pth' does not exist"),

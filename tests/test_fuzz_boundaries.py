@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -79,3 +79,75 @@ def test_runtime_returns_a_correct_shape_or_a_typed_error(_session, image: np.nd
         return
     assert out.shape == (image.shape[0], 3, *_expected_hw(image, factor))
     assert np.isfinite(out).all()
+
+
+# --- byte strings: arbitrary bytes, and valid files truncated or with flipped bytes --------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _mangled(valid: bytes) -> st.SearchStrategy[bytes]:
+    """Arbitrary bytes, a prefix of a valid file, or a valid file with a few bytes overwritten."""
+    flips = st.lists(st.tuples(st.integers(0, len(valid) - 1), st.integers(0, 255)), min_size=1, max_size=8)
+
+    def flip(edits: list[tuple[int, int]]) -> bytes:
+        data = bytearray(valid)
+        for index, value in edits:
+            data[index] = value
+        return bytes(data)
+
+    return st.one_of(st.binary(max_size=2048), st.integers(0, len(valid)).map(lambda n: valid[:n]), flips.map(flip))
+
+
+def _byte_fuzz(call, data: bytes, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    try:
+        call(path)
+    except SrModelError:
+        pass
+
+
+_FACE = (REPO / "fixtures/face.png").read_bytes()
+_CHECKPOINT = (REPO / "fixtures/srcnn.pth").read_bytes()
+
+
+@settings(max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=_mangled(_FACE))
+def test_image_bytes_decode_or_raise_a_typed_error(data: bytes, tmp_path: Path) -> None:
+    from sr_model.imageio import read_image
+
+    _byte_fuzz(read_image, data, tmp_path, "x.png")
+
+
+def _flipped(data: bytes, index: int, value: int) -> bytes:
+    return data[:index] + bytes([value]) + data[index + 1 :]
+
+
+# Pinned: single flipped bytes in the archive's first entry made torch.load raise
+# UnicodeDecodeError and IndexError, which escaped as untyped errors before checkpoint.py caught them.
+@example(data=_flipped(_CHECKPOINT, 134, 128))
+@example(data=_flipped(_CHECKPOINT, 118, 129))
+@settings(max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=_mangled(_CHECKPOINT))
+def test_checkpoint_bytes_load_or_raise_a_typed_error(data: bytes, tmp_path: Path) -> None:
+    from sr_model.checkpoint import load_checkpoint
+    from sr_model.model import DynamicSRCNN
+
+    _byte_fuzz(lambda p: load_checkpoint(p, DynamicSRCNN()), data, tmp_path, "x.pth")
+
+
+@pytest.fixture(scope="module")
+def _onnx_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from sr_model.export import export_onnx
+    from sr_model.model import random_model
+
+    return export_onnx(tmp_path_factory.mktemp("fuzz") / "m.onnx", random_model(0), opset=17).read_bytes()
+
+
+@settings(max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_onnx_bytes_load_or_raise_a_typed_error(_onnx_bytes: bytes, data, tmp_path: Path) -> None:
+    from sr_model.runtime import create_session
+
+    _byte_fuzz(create_session, data.draw(_mangled(_onnx_bytes), label="onnx_bytes"), tmp_path, "x.onnx")

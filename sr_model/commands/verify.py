@@ -80,7 +80,15 @@ def run(args: argparse.Namespace) -> int:
     from sr_model.report import format_text, write_report
     from sr_model.verify import load_onnx, load_reference, verify_onnx
 
+    from sr_model.validation import check_memory, validate_scales
+
     load_onnx(args.model)  # an unreadable file is one error line before any model is built
+    # Scales outside the supported range and sweeps too big for memory are input errors (exit 1,
+    # one line), raised before any case runs.
+    for scale_h, scale_w in args.scales:
+        validate_scales(scale_h, scale_w)
+        for height, width in args.sizes:
+            check_memory((1, 3, height, width), scale_h, scale_w)
     reference = load_reference(args.checkpoint, random_weights=args.random_weights)
     report = verify_onnx(
         args.model, reference, scales=args.scales, sizes=args.sizes,
