@@ -241,3 +241,21 @@ def session_for(_session_cache: dict):
 def ort_session(onnx_path: Path, session_for):
     """An ONNX Runtime session on the file under test."""
     return session_for(onnx_path)
+
+
+@pytest.fixture(scope="session")
+def upsample_only(exported, _session_cache: dict):
+    """`upsample_only(target) -> (model, session)`: the file's upsampling alone, built once per target."""
+    from sr_model.runtime import create_session
+    from sr_model.testing.oracle import resize_subgraph
+
+    def get(target: ExportTarget):
+        key = ("upsample", target.id)
+        if key not in _session_cache:
+            import onnx
+
+            subgraph = resize_subgraph(onnx.load(exported(target)))
+            _session_cache[key] = (subgraph, create_session(subgraph.SerializeToString()))
+        return _session_cache[key]
+
+    return get

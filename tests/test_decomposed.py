@@ -1,7 +1,8 @@
 """The decomposed form of the bicubic op: its graph contract, its TensorRT portability, its sizes.
 
-Value parity of the decomposed op alone is in test_parity_decomposed.py; the full model's parity runs
-in the shared grid (the `-decomposed` export targets).
+Value parity of the upsampling alone runs for both forms in test_parity_properties.py
+(`test_parity_resize_only_grid`, `test_parity_property_resize_only`); the full model's parity runs in
+the shared grid (the `-decomposed` export targets).
 """
 
 from __future__ import annotations

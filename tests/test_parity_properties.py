@@ -6,15 +6,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import onnx
 import pytest
 import torch
 from hypothesis import event, example, given
 
 from sr_model import ops
 from sr_model.testing import asserts
-from sr_model.testing.cases import ParityCase
-from sr_model.testing.oracle import resize_subgraph
+from sr_model.testing.cases import PARITY_GRID, ParityCase
 from sr_model.testing.parity import ort_output, torch_output
 from sr_model.testing.strategies import ImageCase, image_cases
 from sr_model.testing.tolerance import model_tolerance, resize_tolerance
@@ -51,26 +49,36 @@ def test_parity_property_model(property_target, exported, session_for, reference
     asserts.assert_parity(actual, expected, model_tolerance(*case.image.shape[2:]), context)
 
 
-@pytest.fixture(scope="session")
-def _resize_sessions() -> dict:
-    return {}
-
-
+# Pinned from the former decomposed-only property: decimal scales at the largest drawn sizes.
+@example(case=ImageCase(_noise((1, 3, 48, 48)), float(np.float32(3.3)), float(np.float32(4.1)), "noise"))
+@example(case=ImageCase(_noise((1, 3, 10, 10)), float(np.float32(1.3)), float(np.float32(1.3)), "noise"))
 @example(case=ImageCase(_noise((1, 3, 30, 30)), float(np.float32(4.1)), 1.0, "noise"))
 @given(case=image_cases())
-def test_parity_property_resize_only(property_target, exported, _resize_sessions, case: ImageCase) -> None:
-    """The file's Resize node alone vs the eager op: isolates the resize from the convolutions."""
-    from sr_model.runtime import create_session
-
+def test_parity_property_resize_only(property_target, upsample_only, case: ImageCase) -> None:
+    """The file's upsampling alone vs the eager op: isolates the resize from the convolutions."""
     _record_size_rounding(case)
-    if property_target.id not in _resize_sessions:
-        subgraph = resize_subgraph(onnx.load(exported(property_target)))
-        _resize_sessions[property_target.id] = create_session(subgraph.SerializeToString())
+    _, session = upsample_only(property_target)
     context = f"parity-resize({property_target.id}, {case.id})"
-    actual = ort_output(_resize_sessions[property_target.id], case.image, case.factor)
-    expected = ops.bicubic_resize(torch.from_numpy(case.image), torch.from_numpy(case.factor)).numpy()
+    actual = ort_output(session, case.image, case.factor)
+    expected = _eager_resize(case.image, case.factor)
     _assert_shape(actual, case, context)
     asserts.assert_parity(actual, expected, resize_tolerance(*case.image.shape[2:]), context)
+
+
+def _eager_resize(image: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    with torch.inference_mode():
+        return ops.bicubic_resize(torch.from_numpy(image), torch.from_numpy(factor)).numpy()
+
+
+@pytest.mark.parametrize("case", PARITY_GRID, ids=[case.id for case in PARITY_GRID])
+def test_parity_resize_only_grid(property_target, upsample_only, case: ParityCase) -> None:
+    """The named grid on the upsampling alone, for both forms."""
+    image, factor = case.image(), case.factor()
+    _, session = upsample_only(property_target)
+    asserts.assert_parity(
+        ort_output(session, image, factor), _eager_resize(image, factor),
+        resize_tolerance(*case.shape[2:]), f"parity-resize({property_target.id}, {case.id})",
+    )
 
 
 # A few large cases the property test does not reach (its sides stop at 64).

@@ -16,22 +16,10 @@ from hypothesis import event, given
 
 from sr_model.testing import asserts
 from sr_model.testing.cases import ParityCase
-from sr_model.testing.oracle import reference_output, resize_subgraph
+from sr_model.testing.oracle import reference_output
 from sr_model.testing.parity import ort_output
 from sr_model.testing.strategies import ImageCase, image_cases
 from sr_model.testing.tolerance import model_tolerance, resize_tolerance
-
-
-@pytest.fixture(scope="session")
-def _subgraphs() -> dict:
-    return {}
-
-
-def _resize_only(target, exported, cache: dict, session_for_bytes):
-    if target.id not in cache:
-        subgraph = resize_subgraph(onnx.load(exported(target)))
-        cache[target.id] = (subgraph, session_for_bytes(subgraph.SerializeToString()))
-    return cache[target.id]
 
 
 def _float64_hw(case: ImageCase) -> tuple[int, int]:
@@ -40,10 +28,8 @@ def _float64_hw(case: ImageCase) -> tuple[int, int]:
 
 
 @given(case=image_cases())
-def test_parity_reference_resize_only(property_target, exported, _subgraphs, case: ImageCase) -> None:
-    from sr_model.runtime import create_session
-
-    subgraph, session = _resize_only(property_target, exported, _subgraphs, create_session)
+def test_parity_reference_resize_only(property_target, upsample_only, case: ImageCase) -> None:
+    subgraph, session = upsample_only(property_target)
     actual = ort_output(session, case.image, case.factor)
     reference = reference_output(subgraph, case.image, case.factor)
     context = f"parity-reference({property_target.id}, {case.id})"
@@ -86,9 +72,7 @@ def test_parity_reference_full_model(property_target, exported, session_for, cas
     )
 
 
-def test_parity_reference_float64_size(property_target, exported, _subgraphs, request) -> None:
-    from sr_model.runtime import create_session
-
+def test_parity_reference_float64_size(property_target, upsample_only, request) -> None:
     if property_target.form == "resize":
         request.applymarker(pytest.mark.xfail(
             strict=True,
@@ -97,7 +81,7 @@ def test_parity_reference_float64_size(property_target, exported, _subgraphs, re
         ))
     # The decomposed form computes the size in-graph in float32, so the reference agrees there.
 
-    subgraph, session = _resize_only(property_target, exported, _subgraphs, create_session)
+    subgraph, session = upsample_only(property_target)
     case = ParityCase(float(np.float32(1.3)), float(np.float32(1.3)), (1, 3, 10, 10))
     assert reference_output(subgraph, case.image(), case.factor()).shape == ort_output(
         session, case.image(), case.factor()
