@@ -100,9 +100,12 @@ def load_into(model: nn.Module, state: Mapping[str, torch.Tensor]) -> nn.Module:
     if mismatched:
         problems.append(f"shape mismatches [{'; '.join(mismatched)}]")
     if problems:
+        name = type(model).__name__
+        expected_keys = ", ".join(list(expected)[:6]) + (", ..." if len(expected) > 6 else "")
         raise CheckpointError(
-            "checkpoint does not fit SRCNN: " + ", ".join(problems)
-            + "; expected conv1/conv2/conv3 .weight/.bias (optionally prefixed 'generator.')"
+            f"checkpoint does not fit {name}: " + ", ".join(problems)
+            + f"; expected the keys of {name}.state_dict() ({expected_keys}), optionally prefixed "
+            "'generator.'; pass the model it was trained for (--model MODULE:FACTORY)"
         )
     model.load_state_dict(dict(state), strict=True)
     return model

@@ -49,3 +49,15 @@ class MemoryLimitError(SrModelError, MemoryError):
 
 class UsageError(SrModelError, ValueError):
     """Command-line options that contradict each other."""
+
+
+class ModelFactoryError(SrModelError, ValueError):
+    """A `--model MODULE:FACTORY` that cannot be imported, called, or does not return a module."""
+
+
+class SelectionError(UsageError):
+    """A selection of exporters, opsets, forms or runtimes that matches nothing this stack supports."""
+
+
+class ReferenceMismatchError(SrModelError, ValueError):
+    """A file exported from other weights than the reference it is checked against."""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +20,8 @@ import torch
 from torch import nn
 
 from sr_model import compat, ops
+from sr_model.contract import CONTRACT, IOContract
+from sr_model.provenance import library_versions, weights_fingerprint, write_provenance
 from sr_model.atomic import write_bytes_atomic
 from sr_model.errors import (
     ExportError,
@@ -34,35 +36,6 @@ Exporter = Literal["torchscript", "dynamo"]
 EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
 
 
-@dataclass(frozen=True)
-class IOContract:
-    """What every exported file must look like, whichever exporter wrote it."""
-
-    input_names: tuple[str, str] = ("input", "factor")
-    output_names: tuple[str] = ("output",)
-    # Symbolic dim names, by axis. Channels (3) and the factor length (4) are static.
-    input_dims: dict[str, tuple[str | int, ...]] = field(
-        default_factory=lambda: {"input": ("N", 3, "H", "W"), "factor": (4,)}
-    )
-    output_dims: dict[str, tuple[str | int, ...]] = field(
-        default_factory=lambda: {"output": ("N", 3, "OH", "OW")}
-    )
-    # Export at one shape, validate at many: a batch > 1 and H != W keep torch.export from
-    # specialising 0/1-sized dims and make an H/W axis swap visible.
-    example_shape: tuple[int, int, int, int] = (2, 3, 24, 32)
-    example_scales: tuple[float, float] = (3.0, 3.0)
-
-    def dynamic_axes(self) -> dict[str, dict[int, str]]:
-        """`dynamic_axes` for the TorchScript exporter, inputs and outputs."""
-        dims = {**self.input_dims, **self.output_dims}
-        return {
-            name: {axis: dim for axis, dim in enumerate(shape) if isinstance(dim, str)}
-            for name, shape in dims.items()
-            if any(isinstance(dim, str) for dim in shape)
-        }
-
-
-CONTRACT = IOContract()
 
 # Resize with cubic mode and a `scales` input exists from opset 11. The TorchScript exporter writes
 # opsets 7..10 WITHOUT an error but the files are invalid, so they are refused up front.
@@ -258,6 +231,7 @@ def export_onnx(
     opset: int | None = None,
     contract: IOContract = CONTRACT,
     resize: ResizeForm = "resize",
+    weights: str | None = None,
 ) -> Path:
     """Export a dynamic-scale model (default: `random_model(seed=0)`) to `path`.
 
@@ -267,6 +241,10 @@ def export_onnx(
     The opset is checked before anything runs; the written file is checked to carry exactly the
     requested opset and to pass `onnx.checker.check_model(full_check=True)`, then renamed into place
     (an existing file at `path` is untouched on any failure).
+
+    The file records its provenance in `metadata_props` (`sr_model.provenance`): the weights'
+    fingerprint and `weights` (a label such as "shipped" or a checkpoint path), the exporter, opset,
+    form and library versions.
     """
     import onnx
 
@@ -298,5 +276,13 @@ def export_onnx(
         raise ExportError(
             f"the {exporter} exporter wrote an invalid model at opset {opset}: {first_line}"
         ) from error
-    return write_bytes_atomic(path, data)
+    write_provenance(proto, {
+        "weights_sha256": weights_fingerprint(model),
+        "weights": weights or "unlabelled",
+        "exporter": exporter,
+        "opset": str(opset),
+        "form": resize,
+        "versions": json.dumps(library_versions(), sort_keys=True),
+    })
+    return write_bytes_atomic(path, proto.SerializeToString())
 

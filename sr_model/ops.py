@@ -20,13 +20,12 @@ built in `sr_model.decomposed`: multi-threaded in ORT and free of constant-only 
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-import numpy as np
 import torch
 
+from sr_model.sizes import output_size  # noqa: F401 - re-exported: the op's size rule
 from sr_model.validation import validate_factor, validate_image
 
 OP_NAMESPACE = "sr_model"
@@ -44,11 +43,6 @@ RESIZE_ATTRIBUTES: dict[str, Any] = {
     "cubic_coeff_a": -0.75,
     "nearest_mode": "floor",
 }
-
-
-def output_size(in_size: int, scale: float) -> int:
-    """Output length of one axis, computed in float32 exactly as ONNX Runtime does."""
-    return math.floor(float(np.float32(in_size) * np.float32(scale)))
 
 
 def factor_scales(factor: torch.Tensor) -> tuple[float, float]:

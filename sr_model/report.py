@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from sr_model.atomic import write_bytes_atomic, write_text_atomic
-from sr_model.results import CaseResult, TargetResult, VerifyReport
-from sr_model.testing.compare import format_histogram
+from sr_model.engine.compare import format_histogram
+from sr_model.engine.results import CaseResult, TargetResult, VerifyReport
 
 IMAGE_FILES = {"torch": "worst_torch.png", "ort": "worst_ort.png", "difference": "worst_difference.png"}
 
@@ -80,11 +80,17 @@ def summary_lines(report: VerifyReport) -> list[str]:
     lines = [
         f"{verdict}: {summary['cases_passed']}/{summary['cases']} cases conform"
         f" ({summary['cases_failed']} outside tolerance, {summary['cases_shape_mismatch']} shape mismatch,"
-        f" {summary['cases_error']} runtime error); graph problems: {summary['graph_problems']}",
+        f" {summary['cases_error']} runtime error"
+        + (f", {summary['cases_deviation']} declared deviation" if summary["cases_deviation"] else "")
+        + f"); graph problems: {summary['graph_problems']}",
         f"reference: {report.reference['note']}",
     ]
     for target in report.targets:
         prefix = f"[{target.name}] " if len(report.targets) > 1 else ""
+        if target.mismatch:
+            lines.append(f"{prefix}weights: {target.mismatch}")
+        if target.skipped:
+            lines.append(f"{prefix}not run on this stack: {target.skipped}")
         lines += [f"{prefix}graph: {problem}" for problem in target.graph_problems]
         if target.load_error:
             lines.append(f"{prefix}load: {target.load_error}")
@@ -103,7 +109,10 @@ def format_text(report: VerifyReport) -> str:
     parts = []
     for target in report.targets:
         model = target.model
-        parts.append(f"{target.name}: opset {model.get('opset')}, {model.get('producer') or 'unknown producer'}")
+        parts.append(
+            f"{target.name}: opset {model.get('opset')}, {model.get('form') or 'no'} form ({model.get('form_source', 'detected')}), "
+            f"{model.get('producer') or 'unknown producer'}, runtime {target.runtime}"
+        )
         if target.cases:
             parts.append(case_table(target.cases))
         # Shape mismatches are fully shown by the table; value failures get their statistics.
@@ -152,6 +161,10 @@ def to_markdown(report: VerifyReport, image_files: dict[str, str] | None = None)
             lines += ["Graph problems:", ""] + [f"- {problem}" for problem in target.graph_problems] + [""]
         if target.load_error:
             lines += [f"Load error: {target.load_error}", ""]
+        if target.mismatch:
+            lines += [f"Weights: {target.mismatch}", ""]
+        if target.skipped:
+            lines += [f"Not run on this stack: {target.skipped}", ""]
         if target.notes:
             lines += ["Findings:", ""] + [f"- {note}" for note in target.notes] + [""]
         if target.cases:
@@ -177,29 +190,33 @@ def to_markdown(report: VerifyReport, image_files: dict[str, str] | None = None)
     return "\n".join(lines)
 
 
-MATRIX_HEADER = ["target", "cases", "pass", "fail", "xfail", "skip", "max|err|", "max|err|/atol", "worst case"]
+MATRIX_HEADER = ["target", "runtime", "cases", "pass", "fail", "deviation", "skip", "max|err|", "max|err|/atol", "worst case"]
 
 
 def matrix_rows(targets: list[TargetResult]) -> list[list[str]]:
     """One row per target: counts (pytest outcomes when known, else case verdicts) and the worst error."""
     rows = []
     for target in targets:
-        worst = target.worst
+        # Declared deviations are listed in their own column and never count as the worst case.
+        deviations = sum(case.status == "deviation" for case in target.cases)
+        ordinary = [case for case in target.cases if case.status != "deviation"]
+        worst = max(ordinary, key=CaseResult.badness, default=None)
         if target.outcomes:
             counts = target.outcomes
-            passed, xfailed, skipped = counts.get("passed", 0), counts.get("xfailed", 0), counts.get("skipped", 0)
-            failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("xpassed", 0)
+            passed, skipped = counts.get("passed", 0), counts.get("skipped", 0)
+            failed = counts.get("failed", 0) + counts.get("error", 0)
             total = sum(counts.values())
         else:
             failed = len(target.failed_cases)
-            total, passed, xfailed, skipped = len(target.cases), len(target.cases) - failed, 0, 0
+            total, skipped = len(target.cases), int(target.skipped is not None)
+            passed = total - failed - deviations
         # The numbers come from the cases that were compared; the named worst case may be a
         # shape mismatch or an error, which has no numbers.
-        compared = [case for case in target.cases if not math.isnan(case.excess)]
+        compared = [case for case in ordinary if not math.isnan(case.excess)]
         max_abs = max((case.comparison.max_abs for case in compared if case.comparison), default=None)
         excess = max((case.excess for case in compared), default=None)
         rows.append([
-            target.name, str(total), str(passed), str(failed), str(xfailed), str(skipped),
+            target.name, target.runtime, str(total), str(passed), str(failed), str(deviations), str(skipped),
             _num(max_abs), "-" if excess is None else f"{excess:.3g}",
             "-" if worst is None else f"{worst.id} ({worst.status})",
         ])
@@ -248,6 +265,14 @@ def worst_case_images(case: CaseResult, torch_out: np.ndarray, ort_out: np.ndarr
         "difference": encode_png(amplified.astype(np.float32)),
     }
     return images, notes
+
+
+def render_worst_images(report: VerifyReport) -> None:
+    """Fill `report.images` from the worst case's arrays, when the engine kept them."""
+    if report.worst_arrays is not None:
+        case, expected, actual = report.worst_arrays
+        if expected is not None and actual is not None:
+            report.images, report.image_notes = worst_case_images(case, expected, actual)
 
 
 def write_report(report: VerifyReport, folder: str | os.PathLike[str]) -> list[Path]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from sr_model.errors import FactorError, InputImageError, MemoryLimitError
+from sr_model.sizes import output_size
 
 # The range the conformance suite proves: its property tests draw every float32 scale in it.
 # Below 1 is downscaling, where bicubic without antialiasing aliases (not what SRCNN is for).
@@ -124,8 +125,6 @@ def memory_limit_bytes() -> int:
 
 def estimate_peak_bytes(shape: tuple[int, ...], scale_h: float, scale_w: float) -> int:
     """Estimated peak memory of upscaling an NCHW `shape` by the scales (see the constant's note)."""
-    from sr_model.ops import output_size
-
     n, _, h, w = shape
     return n * output_size(h, scale_h) * output_size(w, scale_w) * PEAK_BYTES_PER_OUTPUT_PIXEL
 

@@ -21,7 +21,7 @@ from sr_model import ops
 from sr_model.export import default_opset, export_onnx, supported_opsets
 from sr_model.model import random_model
 from sr_model.runtime import create_session, run_session
-from sr_model.testing.contract import check_graph
+from sr_model.engine.graph import check_graph
 from sr_model.testing.tensorrt import tensorrt_problems
 
 

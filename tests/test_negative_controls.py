@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from sr_model.model import _SRCNNLayers
-from sr_model.testing.contract import check_graph
+from sr_model.engine.graph import check_graph
 
 
 class _IntFactorSRCNN(_SRCNNLayers):

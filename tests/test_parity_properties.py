@@ -1,5 +1,5 @@
-"""Property-based parity: any float32 scale pair in [1, 8], sizes 1..64, batch 1..4, three
-kinds of content, on the file exported once per exporter."""
+"""Property-based parity: any float32 scale pair in [1, 8], sizes 1..64, batch 1..4, three kinds of
+content, on the file exported once per (exporter, form); plus the named large and face cases."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import torch
 from hypothesis import event, example, given
 
 from sr_model import ops
+from sr_model.engine.cases import FACE_CASES, LARGE_CASES, PARITY_GRID, ParityCase
+from sr_model.engine.tolerance import resize_tolerance
 from sr_model.testing import asserts
-from sr_model.testing.cases import PARITY_GRID, ParityCase
-from sr_model.testing.parity import ort_output, torch_output
 from sr_model.testing.strategies import ImageCase, image_cases
-from sr_model.testing.tolerance import model_tolerance, resize_tolerance
 
 
 def _noise(shape: tuple[int, int, int, int]) -> np.ndarray:
@@ -40,13 +39,25 @@ def _assert_shape(actual: np.ndarray, case: ImageCase, context: str) -> None:
 @example(case=ImageCase(_noise((1, 3, 10, 10)), float(np.float32(1.3)), float(np.float32(1.3)), "noise"))
 @example(case=ImageCase(_noise((1, 3, 4, 4)), float(np.float32(1.2)), float(np.float32(1.2)), "noise"))
 @given(case=image_cases())
-def test_parity_property_model(property_target, exported, session_for, reference_model, case: ImageCase) -> None:
+def test_parity_property_model(property_target, target_run, case: ImageCase) -> None:
     _record_size_rounding(case)
-    context = f"parity({property_target.id}, {case.id})"
-    actual = ort_output(session_for(exported(property_target)), case.image, case.factor)
-    expected = torch_output(reference_model, case.image, case.factor)
-    _assert_shape(actual, case, context)
-    asserts.assert_parity(actual, expected, model_tolerance(*case.image.shape[2:]), context)
+    outcome = target_run(property_target).run_image(case.id, case.image, case.factor, case.content)
+    if outcome.actual is not None:
+        _assert_shape(outcome.actual, case, f"{property_target.id}, {case.id}")
+    asserts.assert_conforms(outcome)
+
+
+def _eager_resize(image: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    with torch.inference_mode():
+        return ops.bicubic_resize(torch.from_numpy(image), torch.from_numpy(factor)).numpy()
+
+
+def _resize_only(target, session, image: np.ndarray, factor: np.ndarray, case_id: str) -> np.ndarray:
+    __tracebackhide__ = True
+    (actual,) = session.run({"input": image, "factor": factor}, ["output"])
+    asserts.assert_parity(actual, _eager_resize(image, factor), resize_tolerance(*image.shape[2:]),
+                          f"parity-resize({target.id}, {case_id})", target=target.id, case_id=f"resize-only {case_id}")
+    return actual
 
 
 # Pinned from the former decomposed-only property: decimal scales at the largest drawn sizes.
@@ -58,41 +69,23 @@ def test_parity_property_resize_only(property_target, upsample_only, case: Image
     """The file's upsampling alone vs the eager op: isolates the resize from the convolutions."""
     _record_size_rounding(case)
     _, session = upsample_only(property_target)
-    context = f"parity-resize({property_target.id}, {case.id})"
-    actual = ort_output(session, case.image, case.factor)
-    expected = _eager_resize(case.image, case.factor)
-    _assert_shape(actual, case, context)
-    asserts.assert_parity(actual, expected, resize_tolerance(*case.image.shape[2:]), context)
-
-
-def _eager_resize(image: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    with torch.inference_mode():
-        return ops.bicubic_resize(torch.from_numpy(image), torch.from_numpy(factor)).numpy()
+    actual = _resize_only(property_target, session, case.image, case.factor, case.id)
+    _assert_shape(actual, case, f"{property_target.id}, {case.id}")
 
 
 @pytest.mark.parametrize("case", PARITY_GRID, ids=[case.id for case in PARITY_GRID])
 def test_parity_resize_only_grid(property_target, upsample_only, case: ParityCase) -> None:
     """The named grid on the upsampling alone, for both forms."""
-    image, factor = case.image(), case.factor()
     _, session = upsample_only(property_target)
-    asserts.assert_parity(
-        ort_output(session, image, factor), _eager_resize(image, factor),
-        resize_tolerance(*case.shape[2:]), f"parity-resize({property_target.id}, {case.id})",
-    )
-
-
-# A few large cases the property test does not reach (its sides stop at 64).
-LARGE_CASES = (
-    ParityCase(float(np.float32(3.3)), float(np.float32(3.3)), (1, 3, 256, 256)),
-    ParityCase(float(np.float32(1.9)), float(np.float32(2.3)), (1, 3, 200, 300)),
-    ParityCase(float(np.float32(4.1)), float(np.float32(1.3)), (2, 3, 130, 96)),
-)
+    _resize_only(property_target, session, case.image(), case.factor(), case.id)
 
 
 @pytest.mark.parametrize("case", LARGE_CASES, ids=[c.id for c in LARGE_CASES])
-def test_parity_large(property_target, exported, session_for, reference_model, case: ParityCase) -> None:
-    image, factor = case.image(), case.factor()
-    context = f"parity({property_target.id}, {case.id})"
-    actual = ort_output(session_for(exported(property_target)), image, factor)
-    expected = torch_output(reference_model, image, factor)
-    asserts.assert_parity(actual, expected, model_tolerance(*case.shape[2:]), context)
+def test_parity_large(property_target, target_run, case: ParityCase) -> None:
+    asserts.assert_conforms(target_run(property_target).run_case(case))
+
+
+@pytest.mark.parametrize("case", FACE_CASES, ids=[c.id for c in FACE_CASES])
+def test_parity_face(property_target, target_run, case: ParityCase) -> None:
+    """The deployed combination: the reference's weights on the real face, at the demo's sizes."""
+    asserts.assert_conforms(target_run(property_target).run_case(case))

@@ -17,10 +17,10 @@ from sr_model.export import export_onnx
 from sr_model.imageio import read_image
 from sr_model.model import DynamicSRCNN, make_factor
 from sr_model.paths import DEFAULT_CHECKPOINT, FACE_IMAGE
-from sr_model.runtime import create_session
-from sr_model.testing.compare import compare
-from sr_model.testing.parity import ort_output, torch_output
-from sr_model.testing.tolerance import trained_model_tolerance
+from sr_model.engine.compare import compare
+from sr_model.engine.reference import from_model
+from sr_model.engine.tolerance import trained_model_tolerance
+from sr_model.runtime import create_session, run_session
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +52,8 @@ def test_trained_tolerance_rejects_a_wrong_resize(exported, name: str, value: ob
     size = round(256 / scale)
     image = downsample(torch.from_numpy(read_image(FACE_IMAGE)), (size, size)).numpy()
     factor = make_factor(scale).numpy()
-    wrong = ort_output(create_session(_with_resize_attribute(proto, name, value)), image, factor)
-    comparison = compare(wrong, torch_output(model, image, factor), trained_model_tolerance(size, size))
+    wrong = run_session(create_session(_with_resize_attribute(proto, name, value)), image, factor)
+    comparison = compare(wrong, from_model(model).output(image, factor), trained_model_tolerance(size, size))
     assert not comparison.passed, f"{name}={value!r} passed with max|diff|={comparison.max_abs:.3g}"
     # Not a near miss: the error is far beyond the tolerance.
     assert comparison.max_abs > 10 * trained_model_tolerance(size, size).atol

@@ -1,4 +1,4 @@
-"""`sr-model verify` and sr_model.verify: passes on real exports, names the cause on broken ones."""
+"""`sr-model verify` and the engine behind it: passes on real exports, names the cause on broken ones."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ import pytest
 import torch
 from PIL import Image
 
-from sr_model import verify as verify_module
 from sr_model.cli import main
+from sr_model.engine import reference as reference_module
+from sr_model.engine.cases import VERIFY_SCALES, VERIFY_SIZES, sweep_cases
+from sr_model.engine.reference import resolve_reference
+from sr_model.engine.results import SCHEMA, CaseResult
+from sr_model.engine.run import verify_file
+from sr_model.errors import CheckpointError
 from sr_model.export import supported_opsets
 from sr_model.model import random_model
 from sr_model.progress import plain_progress
-from sr_model.results import SCHEMA, CaseResult
 from sr_model.testing import mutations
 
 # Small sweeps keep these tests fast; the default sweep runs once, on one file.
@@ -76,12 +80,38 @@ def test_verify_passes_on_a_file_from_sr_model_export(name, exported, checkpoint
     assert report["targets"][0]["notes"] == []
 
 
+@pytest.mark.parametrize("weights", [[], ["--random-weights"], ["--checkpoint", "CKPT"]],
+                         ids=["shipped", "random", "checkpoint"])
+@pytest.mark.parametrize("exporter", ["torchscript", "dynamo"])
+@pytest.mark.parametrize("form", ["resize", "decomposed"])
+def test_verify_passes_both_forms_from_both_exporters_with_any_weights(form, exporter, weights, checkpoint,
+                                                                        tmp_path, capsys) -> None:
+    """Issue 11, commands 1 and 3: the form is detected from the graph and export's weights are
+    verify's default, so a correct file passes whichever weights it was exported with."""
+    weights = [str(checkpoint) if arg == "CKPT" else arg for arg in weights]
+    path = tmp_path / "m.onnx"
+    assert main(["export", "-o", str(path), "--exporter", exporter, "--resize", form, *weights]) == 0
+    code, out, report = _verify(capsys, str(path), *weights, "--report", str(tmp_path / "r"), *_FAST)
+    assert code == 0, out
+    assert f"{form} form (detected)" in out and "PASS: 15/15 cases conform" in out
+    assert report["passed"] is True and report["targets"][0]["model"]["form"] == form
+
+
+def test_verify_names_a_weights_mismatch_in_one_line_before_any_case(exported, capsys) -> None:
+    """A file exported from seed-1 weights, verified against the default (shipped) weights."""
+    code, out, _ = _verify(capsys, str(exported["torchscript-17"]), *_FAST)
+    assert code == 1
+    (line,) = [line for line in out.splitlines() if line.startswith("weights:")]
+    assert "exported from other weights" in line and "no case was run" in line and "--checkpoint" in line
+    assert "FAIL: 0/0 cases conform" in out
+
+
 def test_verify_default_sweep_passes_with_random_weights(tmp_path, capsys) -> None:
     path = tmp_path / "random.onnx"
     assert main(["export", "-o", str(path), "--random-weights"]) == 0
     code, out, _ = _verify(capsys, str(path), "--random-weights", "--no-progress")
     assert code == 0, out
-    cases = len(verify_module.DEFAULT_SCALES) * len(verify_module.DEFAULT_SIZES)
+    cases = len(VERIFY_SCALES) * len(VERIFY_SIZES)
     assert f"PASS: {cases}/{cases} cases conform" in out
 
 
@@ -122,9 +152,13 @@ def test_verify_fails_on_a_wrong_cubic_coefficient_and_says_so(good, checkpoint,
     assert "max|ort-torch|=" in out and "min atol that would pass" in out
 
 
-def test_verify_names_other_weights_as_the_cause(exported, tmp_path, capsys) -> None:
-    # Exported from seed-1 weights, compared with seed-0 weights.
-    code, out, _ = _verify(capsys, str(exported["torchscript-17"]), "--random-weights", *_FAST)
+def test_verify_names_other_weights_as_the_cause_without_provenance(exported, tmp_path, capsys) -> None:
+    """A file from another producer (no sr_model metadata), exported from seed-1 weights."""
+    model = onnx.load(exported["torchscript-17"])
+    del model.metadata_props[:]
+    path = tmp_path / "foreign.onnx"
+    onnx.save(model, path)
+    code, out, _ = _verify(capsys, str(path), "--random-weights", *_FAST)
     assert code == 1
     assert "conv1.weight (64, 3, 9, 9) differs from the reference's" in out
     assert "values differ even at x1" in out
@@ -139,8 +173,8 @@ def test_verify_reports_a_file_onnx_runtime_cannot_load(good, checkpoint, tmp_pa
     assert code == 1
     target = report["targets"][0]
     assert "Resize mode='no-such-mode', but should be 'cubic'" in target["graph"]["problems"]
-    assert target["load_error"].startswith("ONNX Runtime cannot load the file") and "no-such-mode" in target["load_error"]
-    assert target["cases"] == [] and "load: ONNX Runtime cannot load the file" in out
+    assert target["load_error"].startswith("onnxruntime cannot load the file") and "no-such-mode" in target["load_error"]
+    assert target["cases"] == [] and "load: onnxruntime cannot load the file" in out
 
 
 def test_report_files_and_schema(good, checkpoint, tmp_path, capsys) -> None:
@@ -149,14 +183,15 @@ def test_report_files_and_schema(good, checkpoint, tmp_path, capsys) -> None:
     folder = tmp_path / "report"
     _code, _out, report = _verify(capsys, str(path), "--checkpoint", str(checkpoint), "--report", str(folder),
                                   "--scales", "1", "2", "--sizes", "17x9", "8x8", "--no-progress")
-    assert report["schema"] == SCHEMA == "sr_model.verify/1"
+    assert report["schema"] == SCHEMA == "sr_model.verify/2"
     assert set(report) == {"schema", "passed", "summary", "reference", "environment", "targets", "images"}
     assert set(report["summary"]) >= {"passed", "cases", "cases_passed", "cases_failed", "worst"}
-    assert set(report["targets"][0]) == {"name", "model", "passed", "graph", "load_error", "notes", "outcomes", "cases"}
+    assert set(report["targets"][0]) == {"name", "model", "passed", "graph", "runtime", "load_error", "mismatch",
+                                         "skipped", "notes", "outcomes", "cases"}
     assert set(report["targets"][0]["cases"][0]) == {
         "target", "id", "scale_h", "scale_w", "input_shape", "torch_shape", "ort_shape", "status", "passed",
         "outcome", "test", "max_abs", "mean_abs", "p99_abs", "argmax", "min_atol", "atol", "rtol",
-        "tolerance_reason", "histogram", "error", "message",
+        "tolerance_reason", "histogram", "error", "runtime", "deviation", "deviation_problem", "message",
     }
     assert report["reference"]["weights"] == "checkpoint"
     # The PNGs show the worst case, at its output size, and report.md links them.
@@ -175,9 +210,8 @@ def test_report_files_and_schema(good, checkpoint, tmp_path, capsys) -> None:
 def test_case_result_round_trips_through_json(good, checkpoint, tmp_path) -> None:
     path = tmp_path / "frozen.onnx"
     onnx.save(mutations.freeze_scales(good), path)
-    reference = verify_module.load_reference(checkpoint)
-    report = verify_module.verify_onnx(path, reference, scales=[(2.0, 2.0), (3.0, 3.0)], sizes=[(9, 5)],
-                                       show_progress=False, images=False)
+    reference = resolve_reference(checkpoint=checkpoint)
+    report = verify_file(path, reference, sweep_cases([(2.0, 2.0), (3.0, 3.0)], [(9, 5)]))
     for case in report.cases:
         again = CaseResult.from_dict(json.loads(json.dumps(case.to_dict())))
         assert again.to_dict() == case.to_dict()
@@ -208,16 +242,19 @@ def test_missing_or_unreadable_file_is_one_error_line(tmp_path, capsys) -> None:
     assert err.count("\n") == 1 and "is not a readable ONNX model" in err
 
 
-def test_reference_defaults_to_the_shipped_checkpoint_once_present(checkpoint, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(verify_module, "DEFAULT_CHECKPOINT", tmp_path / "srcnn.pth")
-    fallback = verify_module.load_reference()
-    assert fallback.weights == "random" and "is not present" in fallback.note
+def test_reference_defaults_to_the_shipped_weights_and_never_falls_back(checkpoint, tmp_path, monkeypatch) -> None:
+    import sr_model.paths
+
+    monkeypatch.setattr(sr_model.paths, "DEFAULT_CHECKPOINT", tmp_path / "srcnn.pth")
+    with pytest.raises(CheckpointError, match="shipped weights .* are missing"):
+        resolve_reference()
     (tmp_path / "srcnn.pth").write_bytes(checkpoint.read_bytes())
-    shipped = verify_module.load_reference()
-    assert shipped.weights == "checkpoint" and "the shipped checkpoint" in shipped.note
+    shipped = resolve_reference()
+    assert shipped.weights == "shipped" and "the shipped weights" in shipped.label
     expected = random_model(seed=1).state_dict()
     assert all(torch.equal(value, expected[key]) for key, value in shipped.model.state_dict().items())
-    assert verify_module.load_reference(random_weights=True).weights == "random"
+    assert resolve_reference(random_weights=True).weights == "random"
+    assert reference_module.resolve_reference(checkpoint=checkpoint).weights == "checkpoint"
 
 
 def test_plain_progress_is_silent_on_short_runs_and_reports_long_ones() -> None:
@@ -230,8 +267,8 @@ def test_plain_progress_is_silent_on_short_runs_and_reports_long_ones() -> None:
 
 def test_difference_image_marks_where_the_outputs_differ() -> None:
     from sr_model.report import worst_case_images
-    from sr_model.testing.compare import compare
-    from sr_model.testing.tolerance import model_tolerance
+    from sr_model.engine.compare import compare
+    from sr_model.engine.tolerance import model_tolerance
 
     expected = np.zeros((1, 3, 8, 8), dtype=np.float32)
     actual = expected.copy()

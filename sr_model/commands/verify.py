@@ -6,7 +6,9 @@ import argparse
 import math
 from pathlib import Path
 
-from sr_model.verify import DEFAULT_SCALES, DEFAULT_SIZES
+from sr_model.commands.common import add_reference_arguments, resolve
+from sr_model.engine.cases import VERIFY_SCALES as DEFAULT_SCALES
+from sr_model.engine.cases import VERIFY_SIZES as DEFAULT_SIZES
 
 
 def _fmt_scale(scale: tuple[float, float]) -> str:
@@ -51,17 +53,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog="example: sr-model verify srcnn.onnx --scales 2 3 2x3 --sizes 64 17x9 --report out/",
     )
-    parser.add_argument("model", type=Path, metavar="MODEL.onnx", help="the exported file to verify")
-    weights = parser.add_mutually_exclusive_group()
-    weights.add_argument(
-        "--checkpoint", type=Path, default=None,
-        help="weights the file was exported from (default: the shipped fixtures/srcnn.pth if present, "
-             "else seeded random weights)",
-    )
-    weights.add_argument(
-        "--random-weights", action="store_true",
-        help="compare with seeded random weights (what `sr-model export` writes without --checkpoint)",
-    )
+    parser.add_argument("onnx_file", type=Path, metavar="MODEL.onnx", help="the exported file to verify")
+    add_reference_arguments(parser)
+    parser.add_argument("--form", choices=("resize", "decomposed"), default=None,
+                        help="the bicubic's ONNX form (default: detected from the graph)")
+    parser.add_argument("--runtime", action="append", default=None, metavar="NAME",
+                        help="runtime(s) to run the file in, repeatable (default: onnxruntime)")
+    parser.add_argument("--atol", type=float, default=None,
+                        help="override the tolerance: absolute bound (default: the tolerance policy's)")
+    parser.add_argument("--rtol", type=float, default=None, help="override the tolerance: relative bound")
     parser.add_argument(
         "--scales", nargs="+", type=parse_scale, default=list(DEFAULT_SCALES), metavar="S",
         help=f"scales, S or HxW (default: {' '.join(map(_fmt_scale, DEFAULT_SCALES))})",
@@ -77,23 +77,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sr_model.report import format_text, write_report
-    from sr_model.verify import load_onnx, load_reference, verify_onnx
-
+    from sr_model.engine.cases import sweep_cases
+    from sr_model.engine.run import verify_file
+    from sr_model.engine.target import load_onnx
+    from sr_model.engine.tolerance import override_tolerance
+    from sr_model.report import format_text, render_worst_images, write_report
     from sr_model.validation import check_memory, validate_scales
 
-    load_onnx(args.model)  # an unreadable file is one error line before any model is built
+    load_onnx(args.onnx_file)  # an unreadable file is one error line before any model is built
     # Scales outside the supported range and sweeps too big for memory are input errors (exit 1,
     # one line), raised before any case runs.
     for scale_h, scale_w in args.scales:
         validate_scales(scale_h, scale_w)
         for height, width in args.sizes:
             check_memory((1, 3, height, width), scale_h, scale_w)
-    reference = load_reference(args.checkpoint, random_weights=args.random_weights)
-    report = verify_onnx(
-        args.model, reference, scales=args.scales, sizes=args.sizes,
-        show_progress=not args.no_progress, images=args.report is not None,
+    reference = resolve(args, tolerance_override=override_tolerance(args.atol, args.rtol))
+    report = verify_file(
+        args.onnx_file, reference, sweep_cases(args.scales, args.sizes), runtimes=args.runtime or ["onnxruntime"],
+        form=args.form, show_progress=not args.no_progress, images=args.report is not None,
     )
+    render_worst_images(report)
     print(format_text(report))
     if args.report is not None:
         written = write_report(report, args.report)

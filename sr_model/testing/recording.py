@@ -1,8 +1,9 @@
-"""Where parity assertions report their statistics, for whoever listens (the report plugin).
+"""Where the assert helpers report each case result, for whoever listens (the report plugin).
 
-`assert_parity` calls `observe()` with every comparison it makes, passing or failing, before it
-raises; with no listener that is a no-op. This keeps the tests free of reporting code: a report
-covers every parity assertion, whichever test makes it.
+`assert_conforms` and `assert_parity` call `observe()` with every result they check, passing or
+failing, before they raise; with no listener that is a no-op. This keeps the tests free of
+reporting code: a report covers every parity assertion, whichever test makes it, attributed to the
+target the result names.
 """
 
 from __future__ import annotations
@@ -13,36 +14,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sr_model.testing.compare import Comparison
-from sr_model.testing.tolerance import Tolerance
+from sr_model.engine.results import CaseResult
 
 
 @dataclass(frozen=True)
-class ParityObservation:
-    """One comparison made by `assert_parity`, with the arrays it compared."""
+class Observation:
+    """One checked case, with the arrays it compared (None where a side did not run)."""
 
-    comparison: Comparison
-    tolerance: Tolerance
-    context: str
-    actual: np.ndarray
-    expected: np.ndarray
+    result: CaseResult
+    expected: np.ndarray | None
+    actual: np.ndarray | None
 
 
-Listener = Callable[[ParityObservation], None]
+Listener = Callable[[Observation], None]
 _listeners: list[Listener] = []
 
 
-def observe(comparison: Comparison, tolerance: Tolerance, context: str, actual: np.ndarray, expected: np.ndarray) -> None:
-    """Hand one comparison to every active listener."""
+def observe(result: CaseResult, expected: np.ndarray | None, actual: np.ndarray | None) -> None:
+    """Hand one result to every active listener."""
     if _listeners:
-        observation = ParityObservation(comparison, tolerance, context, actual, expected)
+        observation = Observation(result, expected, actual)
         for listener in list(_listeners):
             listener(observation)
 
 
 @contextlib.contextmanager
 def listening(listener: Listener) -> Iterator[None]:
-    """Call `listener` with every parity comparison made inside the block."""
+    """Call `listener` with every observation made inside the block."""
     _listeners.append(listener)
     try:
         yield

@@ -1,10 +1,12 @@
 """pytest plugin: the conformance matrix in the terminal summary, and `--conformance-report DIR`.
 
-Load it from conftest.py with `pytest_plugins = ["sr_model.testing.report_plugin"]`.
+Loaded by the `sr_model` plugin (`sr_model.pytest_plugin`).
 
-How it sees the results without any code in the tests: `assert_parity` hands every comparison to
-`sr_model.testing.recording`; around each `test_parity_*` call this plugin listens, keeps the
-test's worst comparison and attaches it to the test report as a user property. pytest-xdist
+How it sees the results without any code in the tests: the assert helpers hand every case result
+to `sr_model.testing.recording`; around each `test_parity_*` call this plugin listens, keeps the
+test's worst result (attributed to the target the RESULT names, not to a test parameter) and
+attaches it to the test report as a user property. A parity test that records nothing is about no
+file and has no row. pytest-xdist
 forwards user properties to the controller, so the matrix and report.json are complete under
 `-n N`. The worst case's images are rendered where its arrays live (each worker renders its own
 worst) and travel to the controller through xdist's `workeroutput`; the controller keeps the
@@ -13,6 +15,7 @@ overall worst.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -21,7 +24,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sr_model.results import CaseResult, TargetResult, VerifyReport
+from sr_model.engine.results import CaseResult, TargetResult, VerifyReport
 from sr_model.testing import recording
 
 PROPERTY = "sr_model.parity"
@@ -42,24 +45,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _is_parity(item: pytest.Item) -> bool:
     return getattr(item, "originalname", item.name).startswith("test_parity")
-
-
-def _params(item: pytest.Item) -> dict[str, Any]:
-    callspec = getattr(item, "callspec", None)
-    return dict(callspec.params) if callspec is not None else {}
-
-
-def _case_param(item: pytest.Item) -> Any:
-    """The test's parity case parameter (anything with scale_h, scale_w, shape and id), if any."""
-    for value in _params(item).values():
-        if all(hasattr(value, name) for name in ("scale_h", "scale_w", "shape", "id")):
-            return value
-    return None
-
-
-def _target_name(item: pytest.Item) -> str:
-    target = _params(item).get("export_target")
-    return str(getattr(target, "id", target)) if target is not None else "other"
 
 
 def _natural(name: str) -> list[Any]:
@@ -85,47 +70,34 @@ class ConformanceRecorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if _is_parity(item):
-            target = _params(item).get("export_target")
-            case = _case_param(item)
-            record = {"target": _target_name(item), "opset": getattr(target, "opset", None),
-                      "case": None if case is None else [case.id, case.scale_h, case.scale_w, list(case.shape)],
-                      "model": None, "observations": 0, "cases": []}
-            item.user_properties.append((PROPERTY, record))
+            item.user_properties.append((PROPERTY, {"observations": 0, "cases": [], "model": None,
+                                                    "target": _target_param(item)}))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
         record = next((value for key, value in item.user_properties if key == PROPERTY), None)
         if record is None:
             return (yield)
-        worst: list[tuple[CaseResult, recording.ParityObservation]] = []
-        case_param = _case_param(item)
+        worst: list[recording.Observation] = []
 
-        def listen(observation: recording.ParityObservation) -> None:
+        def listen(observation: recording.Observation) -> None:
             record["observations"] += 1
-            result = self._case_result(item, record["target"], case_param, observation)
-            if not worst or result.badness() > worst[0][0].badness():
-                worst[:] = [(result, observation)]
+            if not worst or observation.result.badness() > worst[0].result.badness():
+                worst[:] = [observation]
 
         try:
             with recording.listening(listen):
                 return (yield)
         finally:
-            model = item.funcargs.get("onnx_path") if hasattr(item, "funcargs") else None
-            record["model"] = os.fspath(model) if model is not None else None
             if worst:
-                result, observation = worst[0]
+                (observation,) = worst
+                result = dataclasses.replace(observation.result, test=item.nodeid)
                 record["cases"] = [result.to_dict()]
-                if self.report_dir and (self.local_worst is None or result.badness() > self.local_worst[0].badness()):
+                record["model"] = _model_path(item)
+                arrays_ok = observation.expected is not None and observation.actual is not None
+                if self.report_dir and arrays_ok and (
+                        self.local_worst is None or result.badness() > self.local_worst[0].badness()):
                     self.local_worst = (result, observation.expected, observation.actual)
-
-    @staticmethod
-    def _case_result(item: pytest.Item, target: str, case: Any, observation: recording.ParityObservation) -> CaseResult:
-        if case is not None:
-            case_id, scale_h, scale_w, shape = case.id, case.scale_h, case.scale_w, tuple(case.shape)
-        else:
-            case_id, scale_h, scale_w, shape = f"{item.name}: {observation.context}", None, None, ()
-        return CaseResult(target, case_id, scale_h, scale_w, shape, observation.tolerance,
-                          observation.comparison, test=item.nodeid)
 
     # --- in the process that reports (controller, or the only process) ------------------------
 
@@ -135,6 +107,8 @@ class ConformanceRecorder:
         record = next((value for key, value in report.user_properties if key == PROPERTY), None)
         if record is None:
             return
+        if report.when == "call" and not record["cases"] and report.passed:
+            return  # a passing parity test that checked no file's result: no row to put it in
         if report.when == "setup":
             if report.passed:
                 return
@@ -170,40 +144,46 @@ class ConformanceRecorder:
         self.written = write_report(self.build_report(), self.report_dir)
 
     def build_targets(self, *, graph_checks: bool = True) -> list[TargetResult]:
-        """One TargetResult per exporter-opset, from the records of every parity test."""
+        """One TargetResult per target named by the recorded results (failures before any result
+        are listed under the test's own target parameter)."""
         targets: dict[str, TargetResult] = {}
-        opsets: dict[str, int | None] = {}
         for nodeid, (record, outcome, crash) in sorted(self.records.items()):
-            target = targets.setdefault(record["target"], TargetResult(name=record["target"]))
-            opsets[target.name] = record.get("opset")
+            name = record["cases"][0]["target"] if record["cases"] else record.get("target")
+            if name is None:
+                continue  # about no target file (e.g. a pair of files): its outcome is pytest's alone
+            target = targets.setdefault(name, TargetResult(name=name))
             if record.get("model") and not target.model:
-                target.model = {"path": record["model"], "opset": record.get("opset")}
+                target.model = {"path": record["model"]}
             target.outcomes[outcome] = target.outcomes.get(outcome, 0) + 1
             if record["cases"]:
                 target.cases += [CaseResult.from_dict({**case, "outcome": outcome}) for case in record["cases"]]
+                target.runtime = record["cases"][0].get("runtime", target.runtime)
             elif outcome in ("failed", "error"):
-                case_id, scale_h, scale_w, shape = record["case"] or (nodeid.split("::")[-1], None, None, ())
                 first_line = (crash or "see its pytest output").strip().splitlines()[0]
                 target.cases.append(CaseResult(
-                    target.name, case_id, scale_h, scale_w, tuple(shape), _no_tolerance(), None,
+                    target.name, nodeid.split("::")[-1], None, None, (), _no_tolerance(), None,
                     error=f"the test failed before any parity comparison: {first_line}",
                     outcome=outcome, test=nodeid,
                 ))
         for target in targets.values() if graph_checks else ():
             path = target.model.get("path")
             if path and Path(path).is_file():
-                target.model = _model_details(Path(path))
-                target.graph_problems = _graph_problems(path, opsets[target.name])
+                from sr_model.engine.graph import check_graph
+                from sr_model.engine.target import load_onnx, load_target
+
+                loaded = load_target(path)
+                target.model = loaded.describe()
+                opset = loaded.provenance.get("opset")
+                target.graph_problems = check_graph(load_onnx(path), int(opset) if opset else None,
+                                                    loaded.form).problems
         return [targets[name] for name in sorted(targets, key=_natural)]
 
     def build_report(self) -> VerifyReport:
-        from sr_model.verify import environment
+        from sr_model.engine.run import environment
+        from sr_model.pytest_plugin import _reference
 
         report = VerifyReport(
-            targets=self.build_targets(),
-            reference={"weights": "the suite's reference_model fixture (conftest.py)", "checkpoint": None,
-                       "note": "the pytest suite's reference model (see conftest.py: reference_model)"},
-            environment=environment(),
+            targets=self.build_targets(), reference=_reference(self.config).to_dict(), environment=environment()
         )
         if self.worsts:
             # Sorted first so that ties (identical outputs on several targets) resolve the same way
@@ -225,21 +205,28 @@ class ConformanceRecorder:
 
 
 def _no_tolerance():
-    from sr_model.testing.tolerance import Tolerance
+    from sr_model.engine.tolerance import Tolerance
 
     return Tolerance(float("nan"), float("nan"), "no comparison was made")
 
 
-def _model_details(path: Path) -> dict[str, Any]:
-    from sr_model.verify import load_onnx, model_info
+def _model_path(item: pytest.Item) -> str | None:
+    """The file a parity test ran on, from its target parameter (None when it has none)."""
+    callspec = getattr(item, "callspec", None)
+    for value in (callspec.params.values() if callspec is not None else ()):
+        path = getattr(value, "path", None)
+        spec = getattr(value, "spec", None)
+        if path:
+            return os.fspath(path)
+        if spec is not None and hasattr(item, "funcargs") and "exported" in item.funcargs:
+            return os.fspath(item.funcargs["exported"](spec))
+    return None
 
-    return model_info(path, load_onnx(path))
 
-
-def _graph_problems(path: str, opset: int | None) -> tuple[str, ...]:
-    """The graph checks on a target's exported file (cheap; makes the report match `sr-model verify`)."""
-    import onnx
-
-    from sr_model.testing.contract import check_graph
-
-    return check_graph(onnx.load(path), opset).problems
+def _target_param(item: pytest.Item) -> str | None:
+    """The id of the test's target parameter (a file under test), if it has one."""
+    callspec = getattr(item, "callspec", None)
+    for value in (callspec.params.values() if callspec is not None else ()):
+        if hasattr(value, "spec") and hasattr(value, "runtime"):
+            return value.id
+    return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sr_model.testing.tolerance import Tolerance
+from sr_model.engine.tolerance import Tolerance
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,17 @@ def compare(actual: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> C
 def format_histogram(comparison: Comparison) -> str:
     """One line: how many elements fall under each error bound."""
     return ", ".join(f"<={edge:.0e}: {count}" for edge, count in comparison.histogram if count)
+
+
+def parity_message(comparison: Comparison, tolerance: Tolerance, context: str, left: str, right: str) -> str:
+    """The failure message for a parity comparison: what, got, expected, where, and the statistics."""
+    if not comparison.shape_ok:
+        return (
+            f"shape {left}={comparison.shape_actual}, but should be {right}={comparison.shape_expected} "
+            f"[{context}]"
+        )
+    return (
+        f"max|{left}-{right}|={comparison.max_abs:.3g} > {tolerance} at {comparison.argmax} "
+        f"[{context}]; mean={comparison.mean_abs:.3g}, p99={comparison.p99_abs:.3g}, "
+        f"min atol that would pass={comparison.min_atol:.3g}; errors {format_histogram(comparison)}"
+    )

@@ -11,16 +11,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sr_model.testing.asserts import parity_message
-from sr_model.testing.compare import Comparison
-from sr_model.testing.tolerance import Tolerance
+from sr_model.engine.compare import Comparison, parity_message
+from sr_model.engine.tolerance import Tolerance
 
-SCHEMA = "sr_model.verify/1"
+# 2: `deviation` status and fields, `runtime`, target `form`/`mismatch`/`skipped`.
+SCHEMA = "sr_model.verify/2"
 
-Status = Literal["pass", "fail", "shape-mismatch", "error"]
+Status = Literal["pass", "deviation", "fail", "shape-mismatch", "error"]
 # Worst first when sorting by badness: a run error hides everything, a wrong shape is worse than
-# wrong values.
-_STATUS_RANK: dict[str, int] = {"pass": 0, "fail": 1, "shape-mismatch": 2, "error": 3}
+# wrong values, and a declared deviation is as good as a pass.
+_STATUS_RANK: dict[str, int] = {"pass": 0, "deviation": 0, "fail": 1, "shape-mismatch": 2, "error": 3}
 
 
 def _number(value: float) -> float | None:
@@ -44,21 +44,28 @@ class CaseResult:
     tolerance: Tolerance
     comparison: Comparison | None  # None when ONNX Runtime could not run the case
     error: str | None = None
-    # From a test run: the pytest outcome (passed/failed/xfailed/...) and the test's node id.
+    # From a test run: the pytest outcome (passed/failed/...) and the test's node id.
     outcome: str | None = None
     test: str | None = None
+    runtime: str = "onnxruntime"
+    # A declared deviation covering this case (sr_model.engine.deviations), and None when the
+    # observation is exactly the declared mismatch, else why it is not.
+    deviation: str | None = None
+    deviation_problem: str | None = None
 
     @property
     def status(self) -> Status:
         if self.comparison is None:
             return "error"
+        if self.deviation is not None:
+            return "deviation" if self.deviation_problem is None else "fail"
         if not self.comparison.shape_ok:
             return "shape-mismatch"
         return "pass" if self.comparison.passed else "fail"
 
     @property
     def passed(self) -> bool:
-        return self.status == "pass"
+        return self.status in ("pass", "deviation")
 
     @property
     def excess(self) -> float:
@@ -69,6 +76,8 @@ class CaseResult:
 
     def badness(self) -> tuple[int, float]:
         """Sort key: larger is worse (status first, then distance from the tolerance, then size)."""
+        if self.status == "deviation":
+            return (-1, 0.0)  # declared and exactly as declared: never the worst case
         secondary = self.excess
         if math.isnan(secondary):
             secondary = float(math.prod(self.input_shape))  # among broken cases, prefer a big picture
@@ -80,6 +89,8 @@ class CaseResult:
         context = f"{self.target}, {self.id}"
         if self.comparison is None:
             return f"{self.error} [{context}]"
+        if self.deviation is not None:
+            return f"{self.deviation_problem or 'declared deviation ' + self.deviation + ' (as declared)'} [{context}]"
         if self.passed:
             return (
                 f"max|ort-torch|={self.comparison.max_abs:.3g} <= {self.tolerance} [{context}]; "
@@ -88,7 +99,7 @@ class CaseResult:
         return parity_message(self.comparison, self.tolerance, context, "ort", "torch")
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (schema `sr_model.verify/1`, one entry of a target's `cases`)."""
+        """The JSON form (schema `sr_model.verify/2`, one entry of a target's `cases`)."""
         comparison = self.comparison
         return {
             "target": self.target,
@@ -113,6 +124,9 @@ class CaseResult:
             "histogram": [{"le": edge if math.isfinite(edge) else "inf", "count": count}
                           for edge, count in comparison.histogram] if comparison else [],
             "error": self.error,
+            "runtime": self.runtime,
+            "deviation": self.deviation,
+            "deviation_problem": self.deviation_problem,
             "message": self.message,
         }
 
@@ -146,6 +160,9 @@ class CaseResult:
             error=data.get("error"),
             outcome=data.get("outcome"),
             test=data.get("test"),
+            runtime=data.get("runtime", "onnxruntime"),
+            deviation=data.get("deviation"),
+            deviation_problem=data.get("deviation_problem"),
         )
 
 
@@ -154,29 +171,45 @@ class TargetResult:
     """Everything checked on one exported file: the graph, then the parity cases."""
 
     name: str
-    model: dict[str, Any] = field(default_factory=dict)  # path, sha256, opset, producer
+    model: dict[str, Any] = field(default_factory=dict)  # path, sha256, opset, producer, form, provenance
+    runtime: str = "onnxruntime"
     graph_problems: tuple[str, ...] = ()
     cases: list[CaseResult] = field(default_factory=list)
     # Findings that explain failures (weights that differ from the reference, a session that
     # would not load, ...). A load error fails the target by itself.
     notes: list[str] = field(default_factory=list)
     load_error: str | None = None
-    # From a test run: how many tests ended in each pytest outcome (passed, failed, xfailed, ...).
+    # The file was exported from other weights than the reference: said once, no case is run.
+    mismatch: str | None = None
+    # Why this stack does not run the target at all (e.g. the runtime cannot load its opset).
+    skipped: str | None = None
+    # From a test run: how many tests ended in each pytest outcome (passed, failed, ...).
     outcomes: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed_cases(self) -> list[CaseResult]:
-        # A strict xfail is a known, documented deviation: listed with its statistics, but it does
-        # not fail the target (the suite turns an unexpected pass into a failure instead).
-        return [case for case in self.cases if not case.passed and case.outcome != "xfailed"]
+        return [case for case in self.cases if not case.passed]
 
     @property
     def passed(self) -> bool:
-        return not self.graph_problems and self.load_error is None and bool(self.cases) and not self.failed_cases
+        if self.skipped is not None:
+            return True
+        return (not self.graph_problems and self.load_error is None and self.mismatch is None
+                and bool(self.cases) and not self.failed_cases)
 
     @property
     def worst(self) -> CaseResult | None:
         return max(self.cases, key=CaseResult.badness, default=None)
+
+    def failure_lines(self) -> list[str]:
+        """Every reason this target fails, one line each (empty when it conforms)."""
+        lines = [f"graph: {problem}" for problem in self.graph_problems]
+        lines += [f"weights: {self.mismatch}"] if self.mismatch else []
+        lines += [f"load: {self.load_error}"] if self.load_error else []
+        lines += [case.message for case in self.failed_cases]
+        if not lines and not self.cases and self.skipped is None:
+            lines.append("no case was run")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,7 +217,10 @@ class TargetResult:
             "model": self.model,
             "passed": self.passed,
             "graph": {"ok": not self.graph_problems, "problems": list(self.graph_problems)},
+            "runtime": self.runtime,
             "load_error": self.load_error,
+            "mismatch": self.mismatch,
+            "skipped": self.skipped,
             "notes": list(self.notes),
             "outcomes": dict(self.outcomes),
             "cases": [case.to_dict() for case in self.cases],
@@ -200,6 +236,8 @@ class VerifyReport:
     environment: dict[str, Any]
     # PNG bytes of the worst case ("torch", "ort", "difference") and what they show; not JSON.
     images: dict[str, bytes] = field(default_factory=dict)
+    # The worst case with its arrays (expected, actual), for whoever renders the pictures.
+    worst_arrays: tuple[CaseResult, Any, Any] | None = field(default=None, repr=False)
     image_notes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -208,7 +246,8 @@ class VerifyReport:
 
     @property
     def passed(self) -> bool:
-        return bool(self.targets) and all(target.passed for target in self.targets)
+        run = [target for target in self.targets if target.skipped is None]
+        return bool(run) and all(target.passed for target in run)
 
     @property
     def worst(self) -> CaseResult | None:
@@ -225,7 +264,9 @@ class VerifyReport:
             "targets_passed": sum(target.passed for target in self.targets),
             "graph_problems": sum(len(target.graph_problems) for target in self.targets),
             "cases": len(cases),
-            "cases_passed": statuses.count("pass"),
+            "targets_skipped": sum(target.skipped is not None for target in self.targets),
+            "cases_passed": statuses.count("pass") + statuses.count("deviation"),
+            "cases_deviation": statuses.count("deviation"),
             "cases_failed": statuses.count("fail"),
             "cases_shape_mismatch": statuses.count("shape-mismatch"),
             "cases_error": statuses.count("error"),
