@@ -133,7 +133,8 @@ def test_dynamo_opset_range_is_15_to_the_installed_onnx_newest() -> None:
 def test_default_opset_is_pinned(exporter: str, expected: int) -> None:
     if not supported_opsets(exporter):
         pytest.skip(f"{exporter} exporter unavailable with this torch")
-    assert export_module.default_opset(exporter) == expected
+    got = export_module.default_opset(exporter)
+    assert got == expected, f"default_opset({exporter!r})={got}, but should be {expected} (README 'Supported opsets')"
 
 
 def test_cli_export_writes_the_opset_the_readme_states(tmp_path: Path, capsys) -> None:
@@ -143,7 +144,7 @@ def test_cli_export_writes_the_opset_the_readme_states(tmp_path: Path, capsys) -
     assert "| 11..23 (default 17) |" in readme, "the README's 'Supported opsets' table states 17"
     assert main(["export", "-o", str(tmp_path / "m.onnx"), "--random-weights"]) == 0
     written = {entry.domain or "ai.onnx": entry.version for entry in onnx.load(tmp_path / "m.onnx").opset_import}
-    assert written["ai.onnx"] == 17
+    assert written["ai.onnx"] == 17, f"sr-model export wrote opset {written['ai.onnx']}, but the README states 17"
     assert "opset 17" in capsys.readouterr().out
 
 

@@ -88,7 +88,7 @@ def _writes_resize() -> bool:
 
 
 def test_torchscript_form_is_restored_after_nested_blocks() -> None:
-    assert _writes_resize(), "the default form is one Resize"
+    assert _writes_resize(), "a plain legacy export writes no Resize before any block: a form leaked"
     with ops.torchscript_form("decomposed"):
         assert not _writes_resize()
         with ops.torchscript_form("resize"):
@@ -101,14 +101,14 @@ def test_torchscript_form_is_restored_when_the_block_raises() -> None:
     with pytest.raises(RuntimeError, match="simulated failure inside the block"):
         with ops.torchscript_form("decomposed"):
             raise RuntimeError("simulated failure inside the block")
-    assert _writes_resize()
+    assert _writes_resize(), "a block that raised left the 'decomposed' form selected"
 
 
 def test_unknown_torchscript_form_is_refused_and_changes_nothing() -> None:
     with pytest.raises(ValueError, match="form='cubic'"):
         with ops.torchscript_form("cubic"):  # type: ignore[arg-type]
             pass
-    assert _writes_resize()
+    assert _writes_resize(), "a refused form changed the selected form"
 
 
 def test_plain_legacy_export_after_a_decomposed_export_onnx_writes_a_resize(tmp_path) -> None:
@@ -117,4 +117,4 @@ def test_plain_legacy_export_after_a_decomposed_export_onnx_writes_a_resize(tmp_
     from sr_model.export import export_onnx
 
     export_onnx(tmp_path / "d.onnx", random_model(), opset=17, resize="decomposed")
-    assert _writes_resize()
+    assert _writes_resize(), "after export_onnx(resize='decomposed') a plain legacy export wrote no Resize"
