@@ -170,6 +170,24 @@ CLI_ROWS: tuple[CliCase, ...] = (
             "sr-model export: error: checkpoint"),
     CliCase("cli-bad-opset", ["export", "-o", "{tmp}/m.onnx", "--opset", "10"], 1,
             "sr-model export: error: opset=10 is not supported"),
+    # One parser for one kind of argument: a malformed scale is a usage error in every subcommand.
+    CliCase("cli-factor-decimal-comma", ["upscale", "{face}", "-o", "{tmp}/o.png", "--factor", "2,5"], 2,
+            "argument --factor: scale '2,5' is not a positive number or HxW pair; expected e.g. 2.5 or 2x3 "
+            "(use a dot as the decimal separator)"),
+    CliCase("cli-scales-decimal-comma", ["verify", "m.onnx", "--scales", "2,5"], 2,
+            "argument --scales: scale '2,5' is not a positive number or HxW pair"),
+    CliCase("cli-evaluate-fractional-scale", ["evaluate", "--scales", "2.5"], 2,
+            "argument --scales: scale '2.5' is not a positive whole number; expected e.g. 2, 3 or 4"),
+    CliCase("cli-evaluate-scale-out-of-range", ["evaluate", "--scales", "9"], 1,
+            "sr-model evaluate: error: scale_h=9 is outside [1, 8]"),
+    # -o: checked before the model runs; the input is never overwritten, no folder is created.
+    CliCase("cli-output-is-input", ["upscale", "{png}", "-o", "{png}", "--factor", "2"], 1,
+            "sr-model upscale: error: -o {png} is the input image; pick another output path"),
+    CliCase("cli-output-folder-missing", ["upscale", "{face}", "-o", "{tmp}/no_such_dir/o.png"], 1,
+            "sr-model upscale: error: output folder '{tmp}/no_such_dir' does not exist"),
+    CliCase("cli-output-extension-unknown", ["upscale", "{face}", "-o", "{tmp}/o.gif"], 1,
+            "sr-model upscale: error: output '{tmp}/o.gif' has extension '.gif', but the format is chosen by it; "
+            "expected one of"),
 )
 
 
@@ -180,17 +198,24 @@ def test_cli_bad_input_exit_code_and_one_line(row: CliCase, tmp_path: Path, caps
     onnx_file = tmp_path / "good.onnx"
     if any("{onnx}" in arg for arg in row.argv):
         export_onnx(onnx_file, random_model(0), opset=17)
-    argv = [arg.format(tmp=tmp_path, onnx=onnx_file, face=REPO / "fixtures/face.png") for arg in row.argv]
+    png = tmp_path / "in.png"  # a copy: a case that writes to its input must not touch the fixture
+    png.write_bytes((REPO / "fixtures/face.png").read_bytes())
+    names = {"tmp": tmp_path, "onnx": onnx_file, "face": REPO / "fixtures/face.png", "png": png}
+    argv = [arg.format(**names) for arg in row.argv]
     try:
         code = main(argv)
     except SystemExit as exit_:  # argparse's usage errors
         code = exit_.code
     err = capsys.readouterr().err
     assert code == row.exit_code, err
-    assert row.stderr in err, err
+    assert row.stderr.format(**names) in err, err
     assert "Traceback" not in err
     if row.exit_code == 1:
         assert err.count("\n") == 1, f"one line expected, got:\n{err}"
+    if row.exit_code == 2:
+        assert err.startswith("usage: sr-model "), f"usage text expected, got:\n{err}"
+    assert png.read_bytes() == (REPO / "fixtures/face.png").read_bytes(), "the input image was modified"
+    assert not (tmp_path / "no_such_dir").exists(), "a missing output folder was created"
 
 
 def test_cli_debug_shows_the_traceback(tmp_path: Path) -> None:

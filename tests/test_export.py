@@ -98,3 +98,99 @@ def test_torchscript_form_choice_does_not_leak_into_later_exports(tmp_path: Path
             export_onnx(tmp_path / "x.onnx", random_model(), opset=17, resize="decomposed")
     after_failure = onnx.load(export_onnx(tmp_path / "r2.onnx", random_model(), opset=17))
     assert [node.op_type for node in after_failure.graph.node].count("Resize") == 1
+
+
+# --- what must be covered, pinned independently of sr_model's own opset tables -------------------
+# The suite builds its export targets from supported_opsets(), so a slip there silently removes
+# cases. These expectations come from the exporters' documented behaviour (shared FACTS sections 2
+# and 3, re-measured on torch 2.13.0 and 2.14.1) and from the installed onnx, never from sr_model.
+
+# TorchScript exporter: opsets 7..10 write invalid files (no cubic Resize with `scales`), 24+ raise.
+_TORCHSCRIPT_RANGE_BY_TORCH = {"2.13": (11, 23), "2.14": (11, 23)}
+
+
+def _torch_minor() -> str:
+    return ".".join(torch.__version__.split("+")[0].split(".")[:2])
+
+
+def test_torchscript_opset_range_is_11_to_23() -> None:
+    expected = _TORCHSCRIPT_RANGE_BY_TORCH.get(_torch_minor())
+    if expected is None:
+        pytest.skip(f"torch {torch.__version__}: its TorchScript opset range has not been measured here")
+    first, last = expected
+    assert supported_opsets("torchscript") == tuple(range(first, last + 1))
+
+
+def test_dynamo_opset_range_is_15_to_the_installed_onnx_newest() -> None:
+    if not supported_opsets("dynamo"):
+        pytest.skip("dynamo exporter unavailable with this torch")
+    # Below 15 and above onnx's newest opset the exporter silently writes 18 instead.
+    newest = onnx.defs.onnx_opset_version()
+    assert supported_opsets("dynamo") == tuple(range(15, newest + 1)), f"onnx {onnx.__version__} knows opset {newest}"
+
+
+@pytest.mark.parametrize(("exporter", "expected"), [("torchscript", 17), ("dynamo", 20)])
+def test_default_opset_is_pinned(exporter: str, expected: int) -> None:
+    if not supported_opsets(exporter):
+        pytest.skip(f"{exporter} exporter unavailable with this torch")
+    got = export_module.default_opset(exporter)
+    assert got == expected, f"default_opset({exporter!r})={got}, but should be {expected} (README 'Supported opsets')"
+
+
+def test_cli_export_writes_the_opset_the_readme_states(tmp_path: Path, capsys) -> None:
+    from sr_model.cli import main
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "| 11..23 (default 17) |" in readme, "the README's 'Supported opsets' table states 17"
+    assert main(["export", "-o", str(tmp_path / "m.onnx"), "--random-weights"]) == 0
+    written = {entry.domain or "ai.onnx": entry.version for entry in onnx.load(tmp_path / "m.onnx").opset_import}
+    assert written["ai.onnx"] == 17, f"sr-model export wrote opset {written['ai.onnx']}, but the README states 17"
+    assert "opset 17" in capsys.readouterr().out
+
+
+def _range_ends() -> list:
+    ends = [("torchscript", 11), ("torchscript", 23)]
+    newest = onnx.defs.onnx_opset_version()
+    return ends + [("dynamo", 15), ("dynamo", newest)]
+
+
+@pytest.mark.parametrize(("exporter", "opset"), _range_ends(), ids=lambda v: str(v))
+def test_both_ends_of_each_range_export_and_are_accepted(exporter: str, opset: int, tmp_path: Path) -> None:
+    if not supported_opsets(exporter):
+        pytest.skip(f"{exporter} exporter unavailable with this torch")
+    if exporter == "torchscript" and _torch_minor() not in _TORCHSCRIPT_RANGE_BY_TORCH:
+        pytest.skip(f"torch {torch.__version__}: its TorchScript opset range has not been measured here")
+    assert opset in supported_opsets(exporter), f"opset {opset} dropped from the {exporter} range"
+    model = onnx.load(export_onnx(tmp_path / "m.onnx", random_model(), exporter=exporter, opset=opset))
+    assert {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}["ai.onnx"] == opset
+
+
+class _RenamedArguments(torch.nn.Module):
+    """The shipped network, but `forward` names its arguments `x` and `scale`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = random_model(seed=1)
+
+    def forward(self, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        return self.inner(x, scale)
+
+
+def test_dynamo_export_of_a_model_whose_forward_names_its_arguments_differently(tmp_path: Path) -> None:
+    if not supported_opsets("dynamo"):
+        pytest.skip("dynamo exporter unavailable with this torch")
+    import numpy as np
+
+    from sr_model.model import make_factor
+    from sr_model.runtime import create_session, run_session
+
+    model = _RenamedArguments().eval()
+    path = export_onnx(tmp_path / "m.onnx", model, exporter="dynamo", opset=20)
+    graph = onnx.load(path).graph
+    assert [i.name for i in graph.input] == ["input", "factor"]
+    image = np.random.default_rng(0).random((1, 3, 9, 7), dtype=np.float32) * 255
+    out = run_session(create_session(path), image, make_factor(2.5).numpy())
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(image), make_factor(2.5)).numpy()
+    assert out.shape == expected.shape == (1, 3, 22, 17)
+    assert float(np.abs(out - expected).max()) < 1e-3

@@ -57,3 +57,64 @@ def test_random_model_is_reproducible_and_leaves_the_global_rng_alone() -> None:
     assert torch.equal(torch.random.get_rng_state(), state)
     for key, value in first.state_dict().items():
         assert torch.equal(value, second.state_dict()[key])
+
+
+# --- the TorchScript form switch: process-global state that every block must restore ------------
+
+
+class _ResizeOnly(torch.nn.Module):
+    def forward(self, image: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+        return ops.bicubic_resize(image, factor)
+
+
+def _plain_legacy_export_ops() -> set[str]:
+    """Op types of a plain `torch.onnx.export(dynamo=False)` of the op alone (no sr_model wrapper)."""
+    import io
+    import warnings
+
+    import onnx
+
+    ops.register_torchscript_symbolic()
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy exporter's deprecation notices
+        torch.onnx.export(_ResizeOnly(), (torch.rand(1, 3, 4, 5), make_factor(2.0)), buffer,
+                          opset_version=17, dynamo=False)
+    return {node.op_type for node in onnx.load_from_string(buffer.getvalue()).graph.node}
+
+
+def _writes_resize() -> bool:
+    return "Resize" in _plain_legacy_export_ops()
+
+
+def test_torchscript_form_is_restored_after_nested_blocks() -> None:
+    assert _writes_resize(), "a plain legacy export writes no Resize before any block: a form leaked"
+    with ops.torchscript_form("decomposed"):
+        assert not _writes_resize()
+        with ops.torchscript_form("resize"):
+            assert _writes_resize()
+        assert not _writes_resize(), "leaving the inner block must restore the outer 'decomposed'"
+    assert _writes_resize(), "leaving the outer block must restore the default 'resize'"
+
+
+def test_torchscript_form_is_restored_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError, match="simulated failure inside the block"):
+        with ops.torchscript_form("decomposed"):
+            raise RuntimeError("simulated failure inside the block")
+    assert _writes_resize(), "a block that raised left the 'decomposed' form selected"
+
+
+def test_unknown_torchscript_form_is_refused_and_changes_nothing() -> None:
+    with pytest.raises(ValueError, match="form='cubic'"):
+        with ops.torchscript_form("cubic"):  # type: ignore[arg-type]
+            pass
+    assert _writes_resize(), "a refused form changed the selected form"
+
+
+def test_plain_legacy_export_after_a_decomposed_export_onnx_writes_a_resize(tmp_path) -> None:
+    # export_onnx selects the form only for its own export; a user's plain export afterwards gets
+    # the default form (the registration itself is process-global and stays).
+    from sr_model.export import export_onnx
+
+    export_onnx(tmp_path / "d.onnx", random_model(), opset=17, resize="decomposed")
+    assert _writes_resize(), "after export_onnx(resize='decomposed') a plain legacy export wrote no Resize"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sr_model.commands.arguments import parse_whole_scale
 from sr_model.commands.common import add_checkpoint_argument
 
 EXAMPLES = """examples:
@@ -27,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_checkpoint_argument(parser)
     parser.add_argument("--image", type=Path, default=None, help="high-res image (default: fixtures/face.png)")
-    parser.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4], help="integer scales (default 2 3 4)")
+    parser.add_argument(
+        "--scales", type=parse_whole_scale, nargs="+", default=[2, 3, 4], metavar="S",
+        help="whole-number scales, each in 1..8 (default 2 3 4)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -36,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from sr_model.evaluate import evaluate_image, format_table
     from sr_model.imageio import read_image
     from sr_model.paths import FACE_IMAGE
+    from sr_model.validation import validate_scales
 
+    for scale in args.scales:  # out of range is bad input (exit 1), as in upscale and verify
+        validate_scales(scale, scale)
     image_path = args.image or FACE_IMAGE
     results = evaluate_image(load_model(args.checkpoint), read_image(image_path), tuple(args.scales))
     print(f"{image_path} ({args.checkpoint}); PSNR/SSIM on Y, border = scale:\n")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import tempfile
 from pathlib import Path
 
+from sr_model.commands.arguments import parse_scale
 from sr_model.commands.common import add_checkpoint_argument, load_model
 
 BACKENDS = ("torch", "onnxruntime")
@@ -14,6 +17,7 @@ EXAMPLES = """examples:
   sr-model upscale fixtures/face.png -o face_x3.png --factor 3
   sr-model upscale photo.png -o wide.png --factor 2x3            # height x2, width x3
   sr-model upscale photo.png -o out.png --factor 2.5 --backend onnxruntime
+  sr-model upscale photo.png -o out.jpg --factor 2                # JPEG (quality 95), by the extension
   sr-model export -o srcnn.onnx && sr-model upscale photo.png -o out.png --backend onnxruntime --onnx srcnn.onnx
 """
 
@@ -22,14 +26,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "upscale",
         help="upscale an image by any factor with PyTorch or ONNX Runtime",
-        description="Upscale an RGB image (PNG/JPEG) with the trained SRCNN; writes a PNG.",
+        description=(
+            "Upscale an image (PNG/JPEG/...) with the trained SRCNN. The model works on RGB:\n"
+            "a grey image is copied to R, G and B, an alpha channel is dropped, 16-bit samples\n"
+            "are scaled to 8 bits, and each such conversion is said on stderr. The output format\n"
+            "follows the -o extension; the input file is never overwritten."
+        ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("image", type=Path, help="input image (PNG or JPEG; alpha is dropped)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="PNG file to write")
+    parser.add_argument("image", type=Path, help="input image (PNG or JPEG; alpha is dropped, with a note)")
     parser.add_argument(
-        "--factor", default="3", metavar="F|HxW",
+        "-o", "--output", type=Path, required=True,
+        help="image to write, in the format its extension names (.png, .jpg, ...); its folder must exist",
+    )
+    parser.add_argument(
+        "--factor", type=parse_scale, default=(3.0, 3.0), metavar="F|HxW",
         help="upscale factor: one number for both axes or HxW, each in 1..8 (default 3)",
     )
     parser.add_argument("--backend", choices=BACKENDS, default="torch", help="default: torch")
@@ -41,15 +53,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)  # also catches hard links and symlinks
+    return a.resolve() == b.resolve()
+
+
 def run(args: argparse.Namespace) -> int:
     from sr_model.errors import UsageError
-    from sr_model.imageio import read_image, write_image
-    from sr_model.upscale import parse_factor, upscale_onnxruntime, upscale_torch
+    from sr_model.imageio import check_output_path, load_image, write_image
+    from sr_model.upscale import check_scales, upscale_onnxruntime, upscale_torch
 
-    scales = parse_factor(args.factor)
+    scales = check_scales(*args.factor)
     if args.onnx is not None and args.backend != "onnxruntime":
         raise UsageError(f"--onnx {args.onnx} is only used with --backend onnxruntime; add that option or drop --onnx")
-    image = read_image(args.image)
+    # Every check on -o runs before the model does, so a bad path costs no upscale.
+    if _same_file(args.image, args.output):
+        raise UsageError(
+            f"-o {args.output} is the input image; pick another output path (the input is never overwritten)"
+        )
+    output_format = check_output_path(args.output)
+    loaded = load_image(args.image)
+    for note in loaded.notes:
+        print(f"sr-model upscale: note: {args.image}: {note}", file=sys.stderr)
+    image = loaded.pixels
     if args.backend == "torch":
         output = upscale_torch(load_model(args.checkpoint), image, scales)
         how = f"PyTorch, {args.checkpoint}"
@@ -68,6 +95,6 @@ def run(args: argparse.Namespace) -> int:
         how = f"ONNX Runtime, {args.checkpoint} exported to a temporary file"
     write_image(output, args.output)
     factor = f"{scales[0]:g}" if scales[0] == scales[1] else f"{scales[0]:g}x{scales[1]:g}"
-    print(f"wrote {args.output}: {image.shape[3]}x{image.shape[2]} -> {output.shape[3]}x{output.shape[2]} "
+    print(f"wrote {args.output} ({output_format}): {image.shape[3]}x{image.shape[2]} -> {output.shape[3]}x{output.shape[2]} "
           f"(x{factor}, {how})")
     return 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
+# parse_scale/parse_size stay importable from here; they live in the shared arguments module.
+from sr_model.commands.arguments import parse_scale, parse_size
 from sr_model.commands.common import add_reference_arguments, resolve
 from sr_model.engine.cases import VERIFY_SCALES as DEFAULT_SCALES
 from sr_model.engine.cases import VERIFY_SIZES as DEFAULT_SIZES
@@ -13,34 +14,6 @@ from sr_model.engine.cases import VERIFY_SIZES as DEFAULT_SIZES
 
 def _fmt_scale(scale: tuple[float, float]) -> str:
     return f"{scale[0]:g}" if scale[0] == scale[1] else f"{scale[0]:g}x{scale[1]:g}"
-
-
-def parse_scale(text: str) -> tuple[float, float]:
-    """`2.5` (both axes) or `2x3` (height x width) as a pair of positive finite floats."""
-    parts = text.lower().split("x")
-    try:
-        values = [float(part) for part in parts]
-    except ValueError:
-        values = []
-    if len(values) not in (1, 2) or not all(math.isfinite(v) and v > 0 for v in values):
-        raise argparse.ArgumentTypeError(
-            f"scale {text!r} is not a positive number or HxW pair; expected e.g. 2.5 or 2x3"
-        )
-    return (values[0], values[-1])
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """`64` (square) or `17x9` (height x width) as a pair of positive ints."""
-    parts = text.lower().split("x")
-    try:
-        values = [int(part) for part in parts]
-    except ValueError:
-        values = []
-    if len(values) not in (1, 2) or not all(v > 0 for v in values):
-        raise argparse.ArgumentTypeError(
-            f"size {text!r} is not a positive integer or HxW pair; expected e.g. 64 or 17x9"
-        )
-    return (values[0], values[-1])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
