@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sr_model.errors import OnnxModelError
+from sr_model.errors import CheckpointError, OnnxModelError
 from sr_model.paths import DEFAULT_CHECKPOINT
 from sr_model.progress import progress
 from sr_model.results import CaseResult, TargetResult, VerifyReport
@@ -83,20 +83,20 @@ class Reference:
 
 
 def load_reference(checkpoint: str | os.PathLike[str] | None = None, *, random_weights: bool = False) -> Reference:
-    """The reference model: `checkpoint`, else the shipped checkpoint if present, else seed-0 random weights."""
+    """The reference model: `checkpoint`, else the shipped checkpoint (an error if missing), or seed-0 random weights."""
     from sr_model.checkpoint import load_checkpoint
     from sr_model.model import DynamicSRCNN, random_model
 
     if random_weights:
         return Reference(random_model(seed=0), "random", None, "seeded random weights (random_model(0)), as asked")
-    if checkpoint is None and DEFAULT_CHECKPOINT.is_file():
-        checkpoint = DEFAULT_CHECKPOINT
     if checkpoint is None:
-        return Reference(
-            random_model(seed=0), "random", None,
-            f"no --checkpoint given and the shipped {DEFAULT_CHECKPOINT.name} is not present: compared with "
-            "seeded random weights (random_model(0), what `sr-model export` writes without --checkpoint)",
-        )
+        # A broken install must not turn into a silent comparison against random weights.
+        if not DEFAULT_CHECKPOINT.is_file():
+            raise CheckpointError(
+                f"no --checkpoint given and the shipped weights {DEFAULT_CHECKPOINT} are missing (a broken "
+                "install?); reinstall sr-model, or pass --checkpoint PTH or --random-weights"
+            )
+        checkpoint = DEFAULT_CHECKPOINT
     path = Path(checkpoint)
     shipped = path.resolve() == DEFAULT_CHECKPOINT.resolve()
     return Reference(

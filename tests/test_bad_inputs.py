@@ -112,7 +112,7 @@ ROWS: tuple[BadInput, ...] = (
     BadInput("image-dtype", lambda t: _run_file(_good_onnx(t), image=_image(dtype=np.uint8)), errors.InputImageError, "image dtype=uint8, but should be float32"),
     BadInput("image-file-missing", lambda t: read_image(t / "none.png"), errors.InputImageError, "does not exist"),
     BadInput("image-file-not-an-image", lambda t: read_image(_write(t, "x.png", b"hello, not a picture")), errors.InputImageError, "cannot be decoded"),
-    BadInput("image-file-truncated", lambda t: read_image(_write(t, "x.png", (REPO / "fixtures/face.png").read_bytes()[:4000])), errors.InputImageError, "cannot be decoded"),
+    BadInput("image-file-truncated", lambda t: read_image(_write(t, "x.png", (REPO / "sr_model/data/face.png").read_bytes()[:4000])), errors.InputImageError, "cannot be decoded"),
     # checkpoints
     BadInput("checkpoint-missing", lambda t: load_checkpoint(t / "none.pth", DynamicSRCNN()), errors.CheckpointError, "does not exist"),
     BadInput("checkpoint-not-a-checkpoint", lambda t: load_checkpoint(_write(t, "x.pth", b"plain text"), DynamicSRCNN()), errors.CheckpointError, "is not a readable torch checkpoint"),
@@ -180,7 +180,7 @@ def test_cli_bad_input_exit_code_and_one_line(row: CliCase, tmp_path: Path, caps
     onnx_file = tmp_path / "good.onnx"
     if any("{onnx}" in arg for arg in row.argv):
         export_onnx(onnx_file, random_model(0), opset=17)
-    argv = [arg.format(tmp=tmp_path, onnx=onnx_file, face=REPO / "fixtures/face.png") for arg in row.argv]
+    argv = [arg.format(tmp=tmp_path, onnx=onnx_file, face=REPO / "sr_model/data/face.png") for arg in row.argv]
     try:
         code = main(argv)
     except SystemExit as exit_:  # argparse's usage errors

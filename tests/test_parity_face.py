@@ -1,4 +1,4 @@
-"""PyTorch vs ONNX Runtime with the TRAINED weights (fixtures/srcnn.pth) on the real face.
+"""PyTorch vs ONNX Runtime with the TRAINED weights (sr_model/data/srcnn.pth) on the real face.
 
 The random-weight grid (test_parity_grid.py) proves every (exporter, opset) on noise; this file
 checks the deployed combination: trained weights, which sharpen and so amplify the two runtimes'

@@ -14,6 +14,7 @@ from PIL import Image
 
 from sr_model import verify as verify_module
 from sr_model.cli import main
+from sr_model.errors import CheckpointError
 from sr_model.export import supported_opsets
 from sr_model.model import random_model
 from sr_model.progress import plain_progress
@@ -208,10 +209,10 @@ def test_missing_or_unreadable_file_is_one_error_line(tmp_path, capsys) -> None:
     assert err.count("\n") == 1 and "is not a readable ONNX model" in err
 
 
-def test_reference_defaults_to_the_shipped_checkpoint_once_present(checkpoint, tmp_path, monkeypatch) -> None:
+def test_reference_defaults_to_the_shipped_checkpoint_and_refuses_when_missing(checkpoint, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(verify_module, "DEFAULT_CHECKPOINT", tmp_path / "srcnn.pth")
-    fallback = verify_module.load_reference()
-    assert fallback.weights == "random" and "is not present" in fallback.note
+    with pytest.raises(CheckpointError, match="shipped weights .*srcnn.pth are missing"):
+        verify_module.load_reference()
     (tmp_path / "srcnn.pth").write_bytes(checkpoint.read_bytes())
     shipped = verify_module.load_reference()
     assert shipped.weights == "checkpoint" and "the shipped checkpoint" in shipped.note
