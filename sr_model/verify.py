@@ -83,7 +83,7 @@ class Reference:
 
 
 def load_reference(checkpoint: str | os.PathLike[str] | None = None, *, random_weights: bool = False) -> Reference:
-    """The reference model: `checkpoint`, else the shipped checkpoint (an error if missing), or seed-0 random weights."""
+    """The reference model: `checkpoint`, the shipped checkpoint (an error if missing), or seed-0 random weights."""
     from sr_model.checkpoint import load_checkpoint
     from sr_model.model import DynamicSRCNN, random_model
 

@@ -209,7 +209,7 @@ def test_missing_or_unreadable_file_is_one_error_line(tmp_path, capsys) -> None:
     assert err.count("\n") == 1 and "is not a readable ONNX model" in err
 
 
-def test_reference_defaults_to_the_shipped_checkpoint_and_refuses_when_missing(checkpoint, tmp_path, monkeypatch) -> None:
+def test_reference_defaults_to_the_shipped_checkpoint_and_refuses_if_missing(checkpoint, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(verify_module, "DEFAULT_CHECKPOINT", tmp_path / "srcnn.pth")
     with pytest.raises(CheckpointError, match="shipped weights .*srcnn.pth are missing"):
         verify_module.load_reference()
