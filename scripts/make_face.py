@@ -1,10 +1,10 @@
-"""Write `fixtures/face.png`: a 256x256 face crop of scikit-image's bundled `astronaut()`.
+"""Write `sr_model/data/face.png`: a 256x256 face crop of scikit-image's bundled `astronaut()`.
 
 The source is NASA's portrait of astronaut Eileen Collins (public domain), shipped inside
 scikit-image, so nothing is downloaded. The crop is a fixed slice and PNG is lossless, so the file is
 the same on every run (the script checks this with `--check`).
 
-    PYTHONPATH=. python scripts/make_face.py           # (re)write fixtures/face.png
+    PYTHONPATH=. python scripts/make_face.py           # (re)write sr_model/data/face.png
     PYTHONPATH=. python scripts/make_face.py --check   # exit 1 if the committed file differs
 """
 

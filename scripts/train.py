@@ -1,4 +1,4 @@
-"""Train DynamicSRCNN's weights on scikit-image's bundled photos and write `fixtures/srcnn.pth`.
+"""Train DynamicSRCNN's weights on scikit-image's bundled photos and write `sr_model/data/srcnn.pth`.
 
     PYTHONPATH=. python scripts/train.py                       # the committed checkpoint
     PYTHONPATH=. python scripts/train.py --budget-minutes 5    # a hard wall-time cap (stops early)
@@ -6,7 +6,7 @@
 
 What it does, and why:
 * Data: scikit-image's bundled photos (offline), grey ones repeated to RGB. `astronaut()` is never
-  used: its face is the held-out evaluation image (`fixtures/face.png`). `chelsea()` is held out
+  used: its face is the held-out evaluation image (`sr_model/data/face.png`). `chelsea()` is held out
   too: it is the validation image the settings below were chosen on.
 * Each step draws one scale s in [2, 4] (biased toward 2, see `training_pair`), a batch of high-res
   patches (random flips and transposes, flat patches mostly rejected), makes the low-res inputs with

@@ -112,7 +112,7 @@ ROWS: tuple[BadInput, ...] = (
     BadInput("image-dtype", lambda t: _run_file(_good_onnx(t), image=_image(dtype=np.uint8)), errors.InputImageError, "image dtype=uint8, but should be float32"),
     BadInput("image-file-missing", lambda t: read_image(t / "none.png"), errors.InputImageError, "does not exist"),
     BadInput("image-file-not-an-image", lambda t: read_image(_write(t, "x.png", b"hello, not a picture")), errors.InputImageError, "cannot be decoded"),
-    BadInput("image-file-truncated", lambda t: read_image(_write(t, "x.png", (REPO / "fixtures/face.png").read_bytes()[:4000])), errors.InputImageError, "cannot be decoded"),
+    BadInput("image-file-truncated", lambda t: read_image(_write(t, "x.png", (REPO / "sr_model/data/face.png").read_bytes()[:4000])), errors.InputImageError, "cannot be decoded"),
     # checkpoints
     BadInput("checkpoint-missing", lambda t: load_checkpoint(t / "none.pth", DynamicSRCNN()), errors.CheckpointError, "does not exist"),
     BadInput("checkpoint-not-a-checkpoint", lambda t: load_checkpoint(_write(t, "x.pth", b"plain text"), DynamicSRCNN()), errors.CheckpointError, "is not a readable torch checkpoint"),
@@ -198,9 +198,9 @@ def test_cli_bad_input_exit_code_and_one_line(row: CliCase, tmp_path: Path, caps
     onnx_file = tmp_path / "good.onnx"
     if any("{onnx}" in arg for arg in row.argv):
         export_onnx(onnx_file, random_model(0), opset=17)
-    png = tmp_path / "in.png"  # a copy: a case that writes to its input must not touch the fixture
-    png.write_bytes((REPO / "fixtures/face.png").read_bytes())
-    names = {"tmp": tmp_path, "onnx": onnx_file, "face": REPO / "fixtures/face.png", "png": png}
+    png = tmp_path / "in.png"  # a copy: a case that writes to its input must not touch the shipped face
+    png.write_bytes(FACE_IMAGE.read_bytes())
+    names = {"tmp": tmp_path, "onnx": onnx_file, "face": FACE_IMAGE, "png": png}
     argv = [arg.format(**names) for arg in row.argv]
     try:
         code = main(argv)
@@ -214,7 +214,7 @@ def test_cli_bad_input_exit_code_and_one_line(row: CliCase, tmp_path: Path, caps
         assert err.count("\n") == 1, f"one line expected, got:\n{err}"
     if row.exit_code == 2:
         assert err.startswith("usage: sr-model "), f"usage text expected, got:\n{err}"
-    assert png.read_bytes() == (REPO / "fixtures/face.png").read_bytes(), "the input image was modified"
+    assert png.read_bytes() == FACE_IMAGE.read_bytes(), "the input image was modified"
     assert not (tmp_path / "no_such_dir").exists(), "a missing output folder was created"
 
 

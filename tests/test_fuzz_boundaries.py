@@ -204,8 +204,8 @@ def _byte_fuzz(call, data: bytes, tmp_path: Path, name: str) -> None:
         event("outcome: loaded")
 
 
-_FACE = (REPO / "fixtures/face.png").read_bytes()
-_CHECKPOINT = (REPO / "fixtures/srcnn.pth").read_bytes()
+_FACE = (REPO / "sr_model/data/face.png").read_bytes()
+_CHECKPOINT = (REPO / "sr_model/data/srcnn.pth").read_bytes()
 
 
 @settings(max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

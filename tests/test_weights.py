@@ -1,4 +1,4 @@
-"""The shipped artefacts: fixtures/srcnn.pth loads both ways, and beats bicubic on the held-out face.
+"""The shipped artefacts: sr_model/data/srcnn.pth loads both ways, and beats bicubic on the held-out face.
 
 The margins are the issue's acceptance criteria (>= 0.5 dB PSNR at x2 and x3, >= 0.3 dB at x4, on
 the Y channel with the scale as border); this is the regression gate for retrained weights.

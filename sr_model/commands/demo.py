@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_checkpoint_argument(parser)
-    parser.add_argument("--image", type=Path, default=None, help="high-res image (default: fixtures/face.png)")
+    parser.add_argument("--image", type=Path, default=None, help="high-res image (default: sr_model/data/face.png)")
     parser.add_argument("--out", type=Path, default=None, help="new output folder (default: ./sr-model-demo-<time>)")
     parser.set_defaults(handler=run)
 

@@ -9,7 +9,7 @@ from sr_model.commands.arguments import parse_whole_scale
 from sr_model.commands.common import add_checkpoint_argument
 
 EXAMPLES = """examples:
-  sr-model evaluate                               # shipped weights on fixtures/face.png, x2 x3 x4
+  sr-model evaluate                               # shipped weights on sr_model/data/face.png, x2 x3 x4
   sr-model evaluate --scales 3 --image photo.png --checkpoint my.pth
 
 Each image is cropped to a multiple of the scale, shrunk by it (antialiased bicubic, rounded to
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_checkpoint_argument(parser)
-    parser.add_argument("--image", type=Path, default=None, help="high-res image (default: fixtures/face.png)")
+    parser.add_argument("--image", type=Path, default=None, help="high-res image (default: sr_model/data/face.png)")
     parser.add_argument(
         "--scales", type=parse_whole_scale, nargs="+", default=[2, 3, 4], metavar="S",
         help="whole-number scales, each in 1..8 (default 2 3 4)",

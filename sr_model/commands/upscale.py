@@ -14,7 +14,7 @@ from sr_model.commands.common import add_checkpoint_argument, load_model
 BACKENDS = ("torch", "onnxruntime")
 
 EXAMPLES = """examples:
-  sr-model upscale fixtures/face.png -o face_x3.png --factor 3
+  sr-model upscale sr_model/data/face.png -o face_x3.png --factor 3
   sr-model upscale photo.png -o wide.png --factor 2x3            # height x2, width x3
   sr-model upscale photo.png -o out.png --factor 2.5 --backend onnxruntime
   sr-model upscale photo.png -o out.jpg --factor 2                # JPEG (quality 95), by the extension

@@ -59,7 +59,7 @@ def resize_tolerance(height: int, width: int) -> Tolerance:
     )
 
 
-# Trained weights (fixtures/srcnn.pth) on natural images (the face, tests/test_parity_face.py). The
+# Trained weights (sr_model/data/srcnn.pth) on natural images (the face, tests/test_parity_face.py). The
 # network sharpens, so it amplifies the Resize coordinate-rounding difference ~5-7x more than random
 # weights do (random: 9.3e-4 at 256 px, 3.6e-6 per px). Measured worst |torch-ORT|, identical for
 # both exporters: non-dyadic scales 1.7e-3 at 85 px (x3), 1.8e-3 at 69 px (x3.7: 2.7e-5 per px, the
@@ -72,7 +72,7 @@ _TRAINED_PER_PIXEL = 6e-5
 
 
 def trained_model_tolerance(height: int, width: int) -> Tolerance:
-    """Tolerance for the trained model (fixtures/srcnn.pth) on a natural image of `height` x `width`."""
+    """Tolerance for the trained model (sr_model/data/srcnn.pth) on a natural image of `height` x `width`."""
     size = max(height, width)
     return Tolerance(
         atol=max(_TRAINED_FLOOR, _TRAINED_PER_PIXEL * size),
