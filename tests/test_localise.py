@@ -21,8 +21,8 @@ from sr_model.engine.localise import Localisation, localise, scaled_atol
 from sr_model.export import export_onnx
 from sr_model.model import random_model
 from sr_model.testing.broken import BROKEN_EXPORTERS
-from sr_model.testing.cases import ParityCase
-from sr_model.testing.tolerance import resize_tolerance
+from sr_model.engine.cases import ParityCase
+from sr_model.engine.tolerance import resize_tolerance
 
 CASE = ParityCase(2.5, 2.5, (1, 3, 17, 9))
 # Per-tensor tolerance: the Resize-alone bound (0..255 data) scaled by each tensor's peak over 255.

@@ -26,8 +26,8 @@ from sr_model.errors import SrModelError
 from sr_model.export import export_onnx
 from sr_model.model import random_model
 from sr_model.testing.broken import BROKEN_EXPORTERS
-from sr_model.testing.cases import ParityCase
-from sr_model.testing.tolerance import model_tolerance
+from sr_model.engine.cases import ParityCase
+from sr_model.engine.tolerance import model_tolerance
 
 CASE = ParityCase(2.5, 2.5, (1, 3, 17, 9))
 TOLERANCE = model_tolerance(*CASE.shape[2:])

@@ -10,12 +10,18 @@ Why there is no meaningful rtol: outputs cross zero, so a relative bound alone i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sr_model.engine.reference import Reference
+
+class _Reference(Protocol):
+    """What the policy needs of `sr_model.engine.reference.Reference` (no import: no cycle)."""
+
+    trained: bool
+    tolerance_override: "Tolerance | None"
+
+    def output(self, image: np.ndarray, factor: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ def tolerance_for(trained: bool, content: str, height: int, width: int) -> Toler
     )
 
 
-def expect(reference: "Reference", image: np.ndarray, factor: np.ndarray, content: str) -> Expectation:
+def expect(reference: _Reference, image: np.ndarray, factor: np.ndarray, content: str) -> Expectation:
     """The eager output for one input and its tolerance (or the reference's override)."""
     expected = reference.output(image, factor)
     tolerance = reference.tolerance_override or tolerance_for(reference.trained, content, *image.shape[2:])
