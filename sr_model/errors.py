@@ -49,3 +49,7 @@ class MemoryLimitError(SrModelError, MemoryError):
 
 class UsageError(SrModelError, ValueError):
     """Command-line options that contradict each other."""
+
+
+class UnknownRuntimeError(SrModelError, ValueError):
+    """A runtime name other than the registered ones (`sr_model.runtimes.RUNTIME_NAMES`)."""
