@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from sr_model import ops
-from sr_model.errors import OnnxModelError, SrModelError, UnknownRuntimeError
+from sr_model.errors import ExportError, OnnxModelError, SrModelError, UnknownRuntimeError
 from sr_model.export import export_onnx, supported_opsets
 from sr_model.model import random_model
 from sr_model.runtimes import DEFAULT_RUNTIME, RUNTIME_NAMES, Runtime, RuntimeSession, available_runtimes, get_runtime
@@ -94,7 +94,7 @@ def export_onnx_bytes(opset: int) -> bytes:
 
 def _restamped(opset: int) -> bytes:
     """The newest real export stamped with a newer opset: Resize/Conv/Relu keep their signatures."""
-    newest = max(supported_opsets("torchscript") + supported_opsets("dynamo"))
+    newest = max(supported_opsets("dynamo") or supported_opsets("torchscript"))
     model = onnx.load_from_string(export_onnx_bytes(newest))
     for entry in model.opset_import:
         if entry.domain in ("", "ai.onnx"):
@@ -120,13 +120,22 @@ def _loads(runtime: Runtime, model: bytes) -> str | None:
 @pytest.mark.parametrize("name", USABLE)
 def test_opset_probe_agrees_with_real_exports(name: str) -> None:
     runtime = _usable(name)
-    disagreements = []
+    disagreements, unwritable = [], []
     for opset in WRITABLE_OPSETS + BEYOND:
-        model = export_onnx_bytes(opset) if opset in WRITABLE_OPSETS else _restamped(opset)
+        try:
+            model = export_onnx_bytes(opset) if opset in WRITABLE_OPSETS else _restamped(opset)
+        except ExportError as error:
+            # The exporter's own range is not this test's subject (test_export.py's is); e.g. torch
+            # 2.13's TorchScript exporter writes opset 23 at IR 11, which onnx 1.17's checker refuses.
+            unwritable.append(f"opset {opset}: {error}")
+            continue
         probe, real = runtime.opset_unsupported_reason(opset), _loads(runtime, model)
         if (probe is None) != (real is None):
             disagreements.append(f"opset {opset}: probe={probe!r}, real load={real!r}")
     assert not disagreements, f"{runtime.description}:\n  " + "\n  ".join(disagreements)
+    assert len(unwritable) <= 2, "most opsets could not be exported:\n  " + "\n  ".join(unwritable)
+    if unwritable:
+        print("not exportable on this stack, so not compared:\n  " + "\n  ".join(unwritable))
 
 
 def test_ort_opset_probe_can_refuse() -> None:
