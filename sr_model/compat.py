@@ -49,10 +49,11 @@ class _DataDependentConvProbe(nn.Module):
 def data_dependent_conv_export_failure() -> str | None:
     """Why torch.export cannot trace a Conv2d over data-dependent H/W here, or None when it can.
 
-    torch 2.5.1 and 2.9.1 fail (measured) with `... data-dependent expression 3*u0*u1 > 2147483647`:
-    their fake convolution kernel asks the backend selector about the input whenever the BATCH has a
-    hint, and that guards on the unbacked H*W. 2.10 and 2.11 have the same code; 2.12 skips the query
-    when any size is unbacked (read in the wheels' torch/_subclasses/fake_impls.py).
+    Measured: torch 2.5.1 and 2.9.1 fail with `... data-dependent expression 3*u0*u1 > 2147483647`
+    (their fake convolution kernel asks the backend selector about the input whenever the BATCH has
+    a hint, and that guards on the unbacked H*W); 2.11.0 (FACTS 7), 2.13.0 and 2.14.1 pass, and so
+    does every dynamo export there. 2.10 and 2.12 were not run. tests/test_compat.py checks this
+    verdict against a real dynamo export of the model on whatever torch is installed.
     """
     example = (torch.zeros(2, 3, 4, 5), torch.tensor([6, 7]))
     dynamic_shapes = {"x": {0: torch.export.Dim("N", min=1)}, "size": None}

@@ -1,7 +1,11 @@
 """The dynamic bicubic resize written out in plain ONNX arithmetic: no `Resize` node.
 
 Why: ONNX Runtime's cubic `Resize` runs on one thread (~40% of the model's time at 256^2 x3), and
-engines such as TensorRT accept neither cubic `Resize` nor a `scales` input that is not a constant.
+engines differ on this Resize: TensorRT's ONNX parser refuses cubic up to 8.4 and a runtime `scales`
+up to 8.2 (onnx/onnx-tensorrt builtin_op_importers.cpp @ release/8.2-GA, release/8.4-GA); from 8.5 it
+maps cubic with cubic_coeff_a, but with runtime scales it receives only the output shape and maps
+half-pixel coordinates by the length ratio, not 1/scale (@ release/8.5-GA; NvInfer.h), so values differ
+from ONNX's wherever out/in != scale; OpenVINO adds 1e-6 to the scale before flooring the output size.
 This form computes everything from the live `factor` input and the input's shape, with standard
 operators that accept runtime tensors (Shape, Gather, Cast, arithmetic, Floor, Range, Equal, Where,
 Reshape, MatMul, Transpose), all present with the same signature from opset 11 to 28.
@@ -33,6 +37,10 @@ TensorRT notes (its ONNX parser's operator list, onnx/onnx-tensorrt docs/operato
 emitted on int64 and cast afterwards, because TensorRT <= 8.4 takes float `Range` only with constant
 inputs; clamping uses Min/Max, not `Clip` (whose min/max had to be initializers in TensorRT 7;
 the dynamo exporter's optimiser folds Min(Max(x, 0), 1) into a Clip with constant bounds: fine).
+What this form does NOT remove: the output length comes from the VALUES of the float32 `factor`
+(Floor -> Cast -> Range), so TensorRT treats `factor` as a shape tensor, and TensorRT 8.x requires a
+shape tensor that is a network input to be Int32 (NVIDIA, ITensor::isShapeTensor). No TensorRT ran
+here: sr_model.testing.tensorrt reports this as a finding, not as "loads".
 aten's CPU kernel (this machine's build) fuses `inv * (o + 0.5) - 0.5` into one FMA; this form
 rounds twice, so a source coordinate can differ by one float32 ulp (weights ~1e-6 apart).
 

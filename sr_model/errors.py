@@ -61,3 +61,11 @@ class SelectionError(UsageError):
 
 class ReferenceMismatchError(SrModelError, ValueError):
     """A file exported from other weights than the reference it is checked against."""
+
+
+class ReferenceRunError(SrModelError, RuntimeError):
+    """The reference model cannot run as the tolerance policy needs (e.g. its float64 copy)."""
+
+
+class UnknownRuntimeError(SrModelError, ValueError):
+    """A runtime name other than the registered ones (`sr_model.runtimes.RUNTIME_NAMES`)."""

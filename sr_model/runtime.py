@@ -1,4 +1,4 @@
-"""ONNX Runtime sessions and runs for exported dynamic-scale models."""
+"""User-facing helpers: an ONNX Runtime CPU session for an exported model, and a validated run on it."""
 
 from __future__ import annotations
 
@@ -13,42 +13,26 @@ from sr_model.validation import check_memory, validate_factor, validate_image
 if TYPE_CHECKING:
     import onnxruntime
 
+    from sr_model.runtimes.base import RuntimeSession
+
 
 def create_session(
     model: str | os.PathLike[str] | bytes, *, threads: int | None = None
 ) -> "onnxruntime.InferenceSession":
     """An ORT session on the CPU provider (explicitly: no silent fallback to another provider).
 
-    `threads` sets the intra-op thread count (None: ORT's default, one per core).
+    `threads` sets the intra-op thread count (None: ORT's default, one per core). The session is made
+    by the default runtime of `sr_model.runtimes`; other runtimes are reached through that package.
     """
-    import onnxruntime
+    from sr_model.runtimes.onnxruntime_cpu import ort_session
 
-    options = onnxruntime.SessionOptions()
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    options.log_severity_level = 3  # errors only: ORT's warnings go to stderr, not to Python
-    if isinstance(model, bytes):
-        source: str | bytes = model
-        label = "the given model bytes"
-    else:
-        source = os.fspath(model)
-        label = f"ONNX file {source!r}"
-        if not os.path.isfile(source):
-            raise OnnxModelError(f"{label} does not exist; pass the path of an exported model")
-    try:
-        return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # ORT raises its own Fail/InvalidGraph/InvalidProtobuf/... types
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise OnnxModelError(
-            f"ONNX Runtime cannot load {label} ({first_line[:300]}); expected a valid model "
-            "written by `sr-model export` (opset >= 11)"
-        ) from error
+    return ort_session(model, "CPUExecutionProvider", threads=threads)
 
 
 def run_session(
-    session: "onnxruntime.InferenceSession", image: np.ndarray, factor: np.ndarray
+    session: "onnxruntime.InferenceSession | RuntimeSession", image: np.ndarray, factor: np.ndarray
 ) -> np.ndarray:
-    """Run the model on an NCHW float32 image and a `[1, 1, sh, sw]` float32 factor."""
+    """Run the model on an NCHW float32 image and a `[1, 1, sh, sw]` float32 factor (any runtime's session)."""
     check_session_io(session)
     # The raw graph accepts some bad factors silently (a batch entry of 2 resizes the batch), so
     # inputs are validated before ORT sees them.
@@ -56,14 +40,20 @@ def run_session(
     scale_h, scale_w = validate_factor(factor)
     check_memory(image.shape, scale_h, scale_w)
     feeds = {"input": np.ascontiguousarray(image), "factor": np.ascontiguousarray(factor, dtype=np.float32)}
-    (output,) = session.run(["output"], feeds)
+    if hasattr(session, "input_names"):  # a sr_model.runtimes session: run(feeds, outputs)
+        (output,) = session.run(feeds, ["output"])
+    else:
+        (output,) = session.run(["output"], feeds)
     return output
 
 
-def check_session_io(session: "onnxruntime.InferenceSession") -> None:
+def check_session_io(session: "onnxruntime.InferenceSession | RuntimeSession") -> None:
     """Raise OnnxModelError unless the model takes `input` and `factor` and returns `output`."""
-    inputs = [value.name for value in session.get_inputs()]
-    outputs = [value.name for value in session.get_outputs()]
+    if hasattr(session, "input_names"):
+        inputs, outputs = list(session.input_names), list(session.output_names)
+    else:
+        inputs = [value.name for value in session.get_inputs()]
+        outputs = [value.name for value in session.get_outputs()]
     if inputs != ["input", "factor"] or "output" not in outputs:
         hint = " (no 'factor' input: the scale was frozen at export)" if "factor" not in inputs else ""
         raise OnnxModelError(

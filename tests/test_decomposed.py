@@ -22,7 +22,7 @@ from sr_model.export import default_opset, export_onnx, supported_opsets
 from sr_model.model import random_model
 from sr_model.runtime import create_session, run_session
 from sr_model.engine.graph import check_graph
-from sr_model.testing.tensorrt import tensorrt_problems
+from sr_model.testing.tensorrt import tensorrt_findings, tensorrt_problems
 
 
 class ResizeOnly(nn.Module):
@@ -51,14 +51,30 @@ def resize_only_session(request, tmp_path_factory: pytest.TempPathFactory):
 
 def test_tensorrt_constant_inputs(export_target, onnx_path: Path) -> None:
     # The decomposed form must pass the table-driven TensorRT check; the Resize form must fail it
-    # (cubic Resize): the same check on both forms shows it can fail.
+    # (cubic refused by TRT <= 8.4, runtime scales by <= 8.2): the same check on both forms shows it can fail.
     problems = tensorrt_problems(onnx.load(onnx_path))
     if export_target.form == "decomposed":
         assert problems == [], f"TensorRT rules broken [{export_target.id}]:\n  " + "\n  ".join(problems)
     else:
-        assert any(problem.startswith("Resize ") for problem in problems), (
+        assert any(problem.startswith("Resize ") and "mode=cubic" in problem for problem in problems), (
             f"tensorrt_problems={problems}, but should flag the cubic Resize [{export_target.id}]"
         )
+
+
+def test_tensorrt_findings(export_target, onnx_path: Path) -> None:
+    # What onnx-tensorrt's importer source says about each form (no TensorRT ran here).
+    findings = tensorrt_findings(onnx.load(onnx_path))
+    shape = [f for f in findings if "decide tensor dimensions" in f]
+    # Both forms: the output size comes from factor's values, so factor is a shape tensor; `input`
+    # reaches the sizes only through Shape, which reads its dimensions, not its values.
+    assert len(shape) == 1 and "'factor'" in shape[0] and "Int32" in shape[0], f"{findings} [{export_target.id}]"
+    resize = [f for f in findings if f.startswith("Resize ")]
+    if export_target.form == "decomposed":
+        assert resize == [], f"{resize} [{export_target.id}]"
+    else:
+        text = "\n".join(resize)
+        for expected in ("release/8.4-GA", "release/8.5-GA", "setCubicCoeff", "length_in / length_out"):
+            assert expected in text, f"{expected!r} missing from the Resize findings [{export_target.id}]:\n{text}"
 
 
 # --- negative controls: the decomposed checks reject broken graphs --------------------------------
@@ -134,6 +150,20 @@ def test_tensorrt_check_flags_runtime_inputs_that_must_be_constant() -> None:
     assert any("input #1 'n' is computed at run time" in p for p in tensorrt_problems(float_range))
     assert tensorrt_problems(int_range) == []  # dynamic int Range is fine on every listed version
     assert any("Clip" in p and "input #2 'n'" in p for p in tensorrt_problems(clip))
+
+
+def test_tensorrt_shape_tensor_finding_follows_values_not_shapes() -> None:
+    # A float input whose VALUES reach Reshape's shape is a shape tensor; one read only by Shape is not.
+    by_value = _tiny_graph([
+        onnx.helper.make_node("Cast", ["n"], ["n64"], to=onnx.TensorProto.INT64),
+        onnx.helper.make_node("Reshape", ["one", "n64"], ["y"]),
+    ], onnx.TensorProto.FLOAT)
+    by_shape = _tiny_graph([
+        onnx.helper.make_node("Shape", ["n"], ["s"]),
+        onnx.helper.make_node("Reshape", ["one", "s"], ["y"]),
+    ], onnx.TensorProto.FLOAT)
+    assert [f for f in tensorrt_findings(by_value) if "'n'" in f and "Reshape input #1" in f]
+    assert tensorrt_findings(by_shape) == []
 
 
 # --- the op alone: shapes and the same-shape shortcut ---------------------------------------------

@@ -1,33 +1,40 @@
-"""TEMPORARY shim until the runtime seam lands: ONNX Runtime on the CPU only."""
+"""Runtimes that run exported ONNX files, behind one interface (`Runtime`, `RuntimeSession`).
+
+Each backend is one module exposing `RUNTIME`; this registry names them. Nothing heavy is imported
+until a runtime is asked for, and availability is probed, never assumed from versions.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+
+from sr_model.errors import UnknownRuntimeError
+from sr_model.runtimes.base import Runtime, RuntimeSession
+
+# name -> module under sr_model.runtimes that defines RUNTIME. Order: default first.
+_REGISTRY: dict[str, str] = {
+    "onnxruntime": "onnxruntime_cpu",
+    "openvino": "openvino_cpu",
+    "onnxruntime-cuda": "onnxruntime_ep",
+}
+RUNTIME_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+DEFAULT_RUNTIME = "onnxruntime"
+
+__all__ = [
+    "DEFAULT_RUNTIME", "RUNTIME_NAMES", "Runtime", "RuntimeSession", "available_runtimes", "get_runtime",
+]
 
 
-class _OrtSession:
-    def __init__(self, session: Any) -> None:
-        self._session = session
-        self.input_names = tuple(v.name for v in session.get_inputs())
-        self.output_names = tuple(v.name for v in session.get_outputs())
-
-    def run(self, feeds, outputs=None):
-        return self._session.run(list(outputs) if outputs else None, dict(feeds))
-
-
-class _Ort:
-    name = "onnxruntime"
-
-    def load(self, model, *, threads=None):
-        from sr_model.runtime import create_session
-
-        return _OrtSession(create_session(model, threads=threads))
-
-    def versions(self):
-        import onnxruntime
-
-        return {"onnxruntime": onnxruntime.__version__}
+def get_runtime(name: str) -> Runtime:
+    """The runtime called `name` (one of RUNTIME_NAMES); UnknownRuntimeError otherwise."""
+    module = _REGISTRY.get(name)
+    if module is None:
+        raise UnknownRuntimeError(
+            f"runtime={name!r}, but should be one of {list(RUNTIME_NAMES)}; pick one of those names"
+        )
+    return importlib.import_module(f"sr_model.runtimes.{module}").RUNTIME
 
 
-def get_runtime(name: str) -> _Ort:
-    return _Ort()
+def available_runtimes() -> dict[str, str | None]:
+    """Every known runtime's name -> why it cannot run here (None: it can)."""
+    return {name: get_runtime(name).unavailable_reason() for name in RUNTIME_NAMES}

@@ -1,12 +1,17 @@
-"""A static check for TensorRT's ONNX parser: which inputs must be constants, and which ops it lacks.
+"""A static check of an ONNX file against TensorRT's ONNX parser: refusals and findings, from source.
 
-We have no TensorRT here, so this is a table-driven check of the ONNX file, not a parse by TensorRT.
-Source of the table: onnx/onnx-tensorrt `docs/operators.md` (the parser's operator support matrix)
-in its TensorRT 7.2, 8.4, 8.5 and 10.15 versions, plus its `docs/faq.md` ("inputs.at(0) must be an
-initializer": TopK and Pad). An entry is listed if ANY of those versions requires the input to be an
-initializer / build-time constant, so a graph that passes loads on old and new parsers alike.
-Limits: it cannot see restrictions that are not written in those documents, data-type limits
-(e.g. int64 narrowed to int32), or the parser's shape-tensor rules; only TensorRT itself can.
+No TensorRT ran here: nothing in this module says that a file loads in TensorRT. It reports
+  - problems: inputs the parser refuses unless they are constants (table below), and
+  - findings: what the parser's source says it does with this model's ops, per version.
+Sources, per release tag of github.com/onnx/onnx-tensorrt (read with git show <tag>:<file>):
+  - builtin_op_importers.cpp (8.x) / onnxOpImporters.cpp (10.x), `DEFINE_BUILTIN_OP_IMPORTER(Resize)`,
+    and onnx2trt_utils.cpp (8.x) / importerUtils.cpp (10.x) `resizeShapeTensor`;
+  - docs/operators.md (the operator matrix) and docs/faq.md ("inputs.at(0) must be an initializer").
+The docs matrix is STALE for Resize: up to release/10.1-GA it lists modes `nearest`, `linear` only,
+while the importer maps `cubic` from release/8.5-GA on. Where docs and importer disagree, the importer
+is cited. The constant-input table lists an input if ANY of TensorRT 7.2, 8.4, 8.5, 10.15's documents
+requires it to be an initializer. Limits: data-type limits beyond the shape-tensor rule below, and
+anything decided inside TensorRT's builder, are invisible here; only TensorRT itself can tell.
 """
 
 from __future__ import annotations
@@ -48,23 +53,59 @@ TENSORRT_CONSTANT_INPUTS: tuple[ConstantInputRule, ...] = (
         for name in ("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
                      "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare")
     ),
+    ConstantInputRule(
+        "Resize", (2,), "TRT <= 8.2: scales must be an initializer (onnx-tensorrt builtin_op_importers.cpp "
+        "@ release/8.2-GA); 8.4+ accepts a runtime tensor, see tensorrt_findings",
+    ),
     ConstantInputRule("Slice", (3,), "TRT 7.2..8.5: axes must be an initializer"),
     ConstantInputRule("Squeeze", (1,), "TRT 8.4..10.15: axes must be an initializer / constant"),
     ConstantInputRule("STFT", (1, 3), "TRT 10.15: frame_step and window must be initializers"),
     ConstantInputRule("TopK", (1,), "TRT 8.4 and FAQ: K must be an initializer"),
     ConstantInputRule("Unsqueeze", (1,), "TRT 8.4..10.15: axes must be a constant tensor"),
-    ConstantInputRule("Upsample", (1,), "Upsample-9 scales: as Resize"),
+    ConstantInputRule("Upsample", (1,), "Upsample-9 scales: an initializer up to TRT 8.2, as Resize's"),
 )
 
-# Ops the parser does not take in the way this model would need them. The decomposed form exists
-# because of the first: no listed version has cubic Resize, and users report that older parsers
-# also need Resize's scales as a constant initializer (shared/FACTS.md section 6).
+# Ops the parser refuses in the way this model would need them (none of this model's ops is here).
 TENSORRT_UNSUPPORTED: dict[str, str] = {
-    "Resize": "TRT 7.2..10.15 Resize modes are nearest and linear only (no cubic); scales must be "
-              "constant on older parsers",
-    "Upsample": "deprecated Resize predecessor: same limits as Resize",
     "EyeLike": "TRT 10.15: input must have static dimensions",
     "ReverseSequence": "TRT 8.4: dynamic input shapes are unsupported",
+}
+
+_OTRT = "onnx/onnx-tensorrt"
+# What the Resize importer does with this model's Resize (cubic, pytorch_half_pixel, runtime scales).
+RESIZE_FINDINGS: dict[str, str] = {
+    "runtime_scales": (
+        "a `scales` input computed at run time is refused up to TensorRT 8.2 (ASSERT \"Resize scales must be "
+        f"an initializer!\", {_OTRT} builtin_op_importers.cpp @ release/8.2-GA) and accepted from 8.4 "
+        "(@ release/8.4-GA: resizeShapeTensor() in onnx2trt_utils.cpp); TensorRT then receives only the "
+        "OUTPUT SHAPE floor(float32(input shape) * scales), cast to int32, never the scales"
+    ),
+    "cubic": (
+        "mode=cubic is refused up to TensorRT 8.4 (ASSERT \"This version of TensorRT does not support cubic "
+        f"interpolation!\", {_OTRT} builtin_op_importers.cpp @ release/8.2-GA, release/8.4-GA) and mapped "
+        "from 8.5 to ResizeMode::kCUBIC with setCubicCoeff(cubic_coeff_a) (@ release/8.5-GA; "
+        "InterpolationMode::kCUBIC in onnxOpImporters.cpp @ release/10.1-GA); docs/operators.md still "
+        "lists nearest/linear only"
+    ),
+    "half_pixel": (
+        "pytorch_half_pixel is mapped to ResizeCoordinateTransformation::kHALF_PIXEL (selector kUPPER for "
+        f"length-1 outputs; {_OTRT} @ release/8.5-GA, release/10.1-GA), which TensorRT defines as "
+        "(x + 0.5) * (length_in / length_out) - 0.5 (NvInfer.h): the LENGTH RATIO, not 1/scale as ONNX "
+        "and PyTorch use. Values differ wherever out/in != scale: emulated with onnx's reference "
+        "(Resize with sizes + half_pixel vs scales + pytorch_half_pixel, 0..255 noise), max |difference| "
+        "59 at 17x9 x2.5, 166 at 30x30 x2.1, 68 at 15x15 x4.2, 0 at 64x64 x3"
+    ),
+}
+SHAPE_TENSOR_FINDING = (
+    "the VALUES of float graph input {name!r} decide tensor dimensions (via {via}), so TensorRT "
+    "treats it as a shape tensor; in TensorRT 8.x a shape tensor that is a network input must be "
+    "Int32 (NVIDIA, ITensor::isShapeTensor in NvInfer.h; float shape tensors only inside the network, "
+    "8.4); not checked against TensorRT 10"
+)
+# Inputs (by position) whose values become tensor dimensions.
+_SHAPE_INPUTS: dict[str, tuple[int, ...]] = {
+    "Resize": (1, 2, 3), "Upsample": (1,), "Range": (0, 1, 2), "Reshape": (1,), "Expand": (1,),
+    "Tile": (1,), "ConstantOfShape": (0,), "Slice": (1, 2, 3, 4), "OneHot": (1,), "TopK": (1,),
 }
 
 _FLOAT_TYPES = {1, 10, 11, 16}  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
@@ -86,6 +127,54 @@ def _elem_types(model: "onnx.ModelProto") -> dict[str, int]:
     return types
 
 
+def _derived_from(model: "onnx.ModelProto", name: str) -> set[str]:
+    """Every tensor computed (transitively) from graph input `name`, `name` included."""
+    derived = {name}
+    for node in model.graph.node:  # ONNX nodes are topologically sorted
+        if node.op_type in ("Shape", "Size"):  # these read the dimensions, not the values
+            continue
+        if any(value in derived for value in node.input):
+            derived.update(node.output)
+    return derived
+
+
+def tensorrt_findings(model: "onnx.ModelProto") -> list[str]:
+    """What onnx-tensorrt's importer source says it does with `model`'s Resize and shape inputs.
+
+    These are not refusals by every version (see `tensorrt_problems`) and not a claim that the file
+    loads: each names the versions it concerns and where a result would differ from ONNX's.
+    """
+    constants = _constant_names(model)
+    findings: list[str] = []
+    for node in model.graph.node:
+        if node.op_type not in ("Resize", "Upsample"):
+            continue
+        label = f"{node.op_type} {node.name or node.output[0]!r}"
+        attributes = {a.name: a for a in node.attribute}
+        mode = attributes["mode"].s.decode() if "mode" in attributes else "nearest"
+        transform = attributes.get("coordinate_transformation_mode")
+        scales = node.input[2] if node.op_type == "Resize" and len(node.input) > 2 else ""
+        if scales and scales not in constants:
+            findings.append(f"{label}: {RESIZE_FINDINGS['runtime_scales']}")
+        if mode == "cubic":
+            findings.append(f"{label}: {RESIZE_FINDINGS['cubic']}")
+        if transform is not None and transform.s.decode() in ("pytorch_half_pixel", "half_pixel"):
+            findings.append(f"{label}: {RESIZE_FINDINGS['half_pixel']}")
+    float_inputs = [value.name for value in model.graph.input
+                    if value.type.tensor_type.elem_type in _FLOAT_TYPES and value.name not in constants]
+    for name in float_inputs:
+        derived = _derived_from(model, name)
+        via = sorted({
+            f"{node.op_type} input #{position}"
+            for node in model.graph.node
+            for position in _SHAPE_INPUTS.get(node.op_type, ())
+            if position < len(node.input) and node.input[position] in derived
+        })
+        if via:
+            findings.append(SHAPE_TENSOR_FINDING.format(name=name, via=", ".join(via)))
+    return findings
+
+
 def tensorrt_problems(model: "onnx.ModelProto") -> list[str]:
     """Every node of `model` that TensorRT's parser refuses by the documented rules (empty: none)."""
     constants = _constant_names(model)
@@ -97,6 +186,11 @@ def tensorrt_problems(model: "onnx.ModelProto") -> list[str]:
         if node.op_type in TENSORRT_UNSUPPORTED:
             problems.append(f"{label}: {TENSORRT_UNSUPPORTED[node.op_type]}")
             continue
+        if node.op_type == "Resize" and any(a.name == "mode" and a.s == b"cubic" for a in node.attribute):
+            problems.append(
+                f"{label}: mode=cubic is refused by TRT <= 8.4 (onnx-tensorrt builtin_op_importers.cpp @ "
+                "release/8.4-GA); 8.5+ maps it, see tensorrt_findings"
+            )
         rule = rules.get(node.op_type)
         if rule is None:
             continue

@@ -1,0 +1,108 @@
+"""The runtime seam: what every backend that runs an exported ONNX file provides.
+
+Polygraphy-style: one module per backend behind this small interface, so a comparison never needs to
+know which backend produced an output. Adding a runtime is adding one module (and its line in
+`sr_model.runtimes._REGISTRY`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from sr_model.errors import OnnxModelError
+
+
+@runtime_checkable
+class RuntimeSession(Protocol):
+    """A loaded model, ready to run."""
+
+    input_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+
+    def run(self, feeds: Mapping[str, np.ndarray], outputs: Sequence[str] | None = None) -> list[np.ndarray]:
+        """The requested outputs (None: every graph output, in graph order) for `feeds`."""
+        ...
+
+
+@runtime_checkable
+class Runtime(Protocol):
+    """A backend that loads ONNX models: ONNX Runtime on a provider, OpenVINO on a device, ..."""
+
+    name: str
+    description: str
+
+    def unavailable_reason(self) -> str | None:
+        """Why this runtime cannot run here (probed once), or None when it can."""
+        ...
+
+    def opset_unsupported_reason(self, opset: int) -> str | None:
+        """Why a model of ai.onnx `opset` does not load here (probed once per opset), or None."""
+        ...
+
+    def load(self, model: str | os.PathLike[str] | bytes, *, threads: int | None = None) -> RuntimeSession:
+        """A session on `model` (a path or serialized bytes); OnnxModelError when it cannot load."""
+        ...
+
+    def versions(self) -> dict[str, str]:
+        """Library versions that identify this runtime in reports."""
+        ...
+
+
+def model_source(model: str | os.PathLike[str] | bytes) -> tuple[str | bytes, str]:
+    """The path or bytes to hand to a runtime, and a label for messages; OnnxModelError if missing."""
+    if isinstance(model, bytes):
+        return model, "the given model bytes"
+    path = os.fspath(model)
+    label = f"ONNX file {path!r}"
+    if not os.path.isfile(path):
+        raise OnnxModelError(f"{label} does not exist; pass the path of an exported model")
+    return path, label
+
+
+def first_line(error: BaseException, limit: int = 300) -> str:
+    """The first line of an error's text (or its type name), cut to `limit` characters."""
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:limit]
+
+
+def load_error(runtime_label: str, label: str, error: BaseException) -> OnnxModelError:
+    """The OnnxModelError for a model that `runtime_label` refused to load."""
+    return OnnxModelError(
+        f"{runtime_label} cannot load {label} ({first_line(error)}); expected a valid model "
+        "written by `sr-model export` (opset >= 11)"
+    )
+
+
+def opset_probe_model(opset: int) -> bytes:
+    """A one-node (Identity) model of ai.onnx `opset`, at the lowest IR version that opset needs.
+
+    The lowest IR version keeps the probe about the opset: an old runtime that reads only older IR
+    versions must not be reported as refusing the opset.
+    """
+    import onnx
+    from onnx import helper
+
+    opset_ids = [helper.make_opsetid("", opset)]
+    try:
+        ir_version = helper.find_min_ir_version_for(opset_ids)
+    except ValueError:  # an opset newer than the installed onnx knows: use its newest IR
+        ir_version = onnx.IR_VERSION
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        f"opset{opset}_probe",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])],
+    )
+    return helper.make_model(graph, opset_imports=opset_ids, ir_version=ir_version).SerializeToString()
+
+
+def check_probe_run(session: RuntimeSession) -> None:
+    """Raise AssertionError unless the opset probe's session returns its input."""
+    x = np.array([1.5], dtype=np.float32)
+    (y,) = session.run({"x": x})
+    if not np.array_equal(np.asarray(y), x):
+        raise AssertionError(f"Identity returned {y!r} for {x!r}")
