@@ -57,7 +57,9 @@ def bicubic_resize(input: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     # Validated here because this body is what every eager call runs: a bad factor gets a typed
     # error instead of a crash inside aten (or a silently different result).
     scale_h, scale_w = validate_factor(factor)
-    validate_image(input)
+    # float64 is accepted for the float64 reference run of a `.double()` model copy (derived
+    # tolerance); the factor stays float32, so the output size below is the float32 one either way.
+    validate_image(input, dtypes=(np.float32, np.float64))
     in_h, in_w = input.shape[-2:]
     out_h, out_w = output_size(in_h, scale_h), output_size(in_w, scale_w)
     if (out_h, out_w) == (in_h, in_w):
