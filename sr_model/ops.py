@@ -23,6 +23,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+import numpy as np
 import torch
 
 from sr_model.sizes import output_size  # noqa: F401 - re-exported: the op's size rule

@@ -21,7 +21,7 @@ from sr_model.errors import ExportError, OnnxModelError, SrModelError, UnknownRu
 from sr_model.export import export_onnx, supported_opsets
 from sr_model.model import random_model
 from sr_model.runtimes import DEFAULT_RUNTIME, RUNTIME_NAMES, Runtime, RuntimeSession, available_runtimes, get_runtime
-from sr_model.testing.tolerance import model_tolerance
+from sr_model.engine.tolerance import model_tolerance
 
 USABLE = [name for name, reason in available_runtimes().items() if reason is None]
 

@@ -1,6 +1,6 @@
-"""Negative controls for `trained_model_tolerance`: it is wider than the random-weight one, so show
-that it still rejects the mistakes the suite exists to catch (a wrong cubic coefficient, a wrong
-coordinate mapping), on the real face with the trained weights."""
+"""Negative controls for the tolerance policy with the trained weights on the real face: the derived
+bound still rejects the mistakes the suite exists to catch (a wrong cubic coefficient, a wrong
+coordinate mapping), far beyond the bound."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sr_model.model import DynamicSRCNN, make_factor
 from sr_model.paths import DEFAULT_CHECKPOINT, FACE_IMAGE
 from sr_model.engine.compare import compare
 from sr_model.engine.reference import from_model
-from sr_model.engine.tolerance import trained_model_tolerance
+from sr_model.engine.tolerance import expect
 from sr_model.runtime import create_session, run_session
 
 
@@ -53,7 +53,8 @@ def test_trained_tolerance_rejects_a_wrong_resize(exported, name: str, value: ob
     image = downsample(torch.from_numpy(read_image(FACE_IMAGE)), (size, size)).numpy()
     factor = make_factor(scale).numpy()
     wrong = run_session(create_session(_with_resize_attribute(proto, name, value)), image, factor)
-    comparison = compare(wrong, from_model(model).output(image, factor), trained_model_tolerance(size, size))
+    expectation = expect(from_model(model), image, factor, "face")
+    comparison = compare(wrong, expectation.expected, expectation.tolerance)
     assert not comparison.passed, f"{name}={value!r} passed with max|diff|={comparison.max_abs:.3g}"
     # Not a near miss: the error is far beyond the tolerance.
-    assert comparison.max_abs > 10 * trained_model_tolerance(size, size).atol
+    assert comparison.max_abs > 10 * expectation.tolerance.atol

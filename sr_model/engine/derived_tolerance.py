@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from sr_model.errors import SrModelError
+from sr_model.errors import ReferenceRunError
 from sr_model.validation import validate_factor, validate_image
 
 # Measured by scripts/measure_tolerance.py (torch 2.13.0, onnxruntime 1.32.0) on 4 models x 2
@@ -42,10 +42,6 @@ K = 4.0
 # 16 ulps would give 0.39, 4 ulps 0.56, and K = 2 with 4 ulps 0.90 (too close to call).
 FLOOR_ULPS = 8.0
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
-
-
-class ReferenceRunError(SrModelError, RuntimeError):
-    """The model's float64 copy cannot run, or does not compute in float64."""
 
 
 @dataclass(frozen=True)
