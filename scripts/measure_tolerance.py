@@ -6,7 +6,7 @@
 
 For each model (the shipped SRCNN, SRCNN with random weights, and two models that are not
 SRCNN-shaped from examples/own_models.py) it exports correct files with both exporters in both
-forms and reports, over a grid of cases (noise 0..255 and crops of fixtures/face.png):
+forms and reports, over a grid of cases (noise 0..255 and crops of the shipped face):
 * the worst ratio max|ort - expected| / atol on the correct files (the margin is 1 / ratio);
 * the worst max|ort - expected| / yardstick: the measured ground for the constant K;
 * for each broken exporter whose failure is a value mismatch, how far it exceeds the bound at its
@@ -43,7 +43,7 @@ from sr_model.ops import RESIZE_FORMS
 from sr_model.runtime import create_session, run_session
 from sr_model.testing import broken
 from sr_model.engine.tolerance import Tolerance, model_tolerance
-from sr_model.paths import DEFAULT_CHECKPOINT
+from sr_model.paths import DEFAULT_CHECKPOINT, FACE_IMAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUE_BROKEN = ("wrong_cubic_coeff_a", "wrong_keys_a_decomposed", "wrong_coordinate_mode", "wrong_mode")
@@ -96,7 +96,7 @@ def cases() -> list[Case]:
     def noise(h: int, w: int) -> np.ndarray:
         return (rng.random((1, 3, h, w)) * 255).astype(np.float32)
 
-    face = read_image(ROOT / "fixtures/face.png")
+    face = read_image(FACE_IMAGE)
     grid = [Case("noise", noise(h, w), s) for h, w in ((1, 1), (17, 9), (64, 64)) for s in SCALES]
     grid += [Case("noise", noise(128, 96), (s, s)) for s in (1.3, 2.5, 3.7)]
     grid += [Case("noise", noise(256, 256), (1.3, 1.3))]
