@@ -41,6 +41,11 @@ def _resolve(device: str) -> torch.device:
     return resolved
 
 
+def check_device(device: str) -> str:
+    """Raise UsageError unless this torch can run on `device`; returns its description."""
+    return describe_device(_resolve(device))
+
+
 def describe_device(device: torch.device) -> str:
     """A device name for reports: "cpu", or "cuda:0 (<GPU name>)"."""
     if device.type == "cuda":

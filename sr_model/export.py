@@ -46,9 +46,13 @@ _DYNAMO_MIN_OPSET = 15
 
 
 def _torchscript_max_opset() -> int:
+    import onnx
     from torch.onnx import _constants
 
-    return int(_constants.ONNX_MAX_OPSET)
+    # Above the installed onnx's newest opset the written file fails its checker (onnx 1.17 knows
+    # opset 22 and IR 10; torch 2.13 writes opset 23 with IR 11): what the exporter writes validly
+    # is what torch can write AND the installed onnx can check.
+    return min(int(_constants.ONNX_MAX_OPSET), int(onnx.defs.onnx_opset_version()))
 
 
 def _dynamo_max_opset() -> int:

@@ -110,11 +110,14 @@ def derived_bound(model: torch.nn.Module, image: np.ndarray, factor: np.ndarray)
     validate_factor(factor)
     # The factor stays float32 in both runs: the op sizes its output from it (float32 rule), so
     # the float64 run has the same output shape, and only the arithmetic is exact.
+    # On the model's device (a GPU reference runs there; sr_model.device sets TF32 around it).
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     factor_t = torch.as_tensor(np.asarray(factor, dtype=np.float32))
+    image_t = torch.as_tensor(image).to(device)
     with torch.no_grad():
-        expected = model(torch.as_tensor(image), factor_t).numpy()
+        expected = model(image_t, factor_t).cpu().numpy()
         try:
-            exact_t = _float64_copy(model)(torch.as_tensor(image).double(), factor_t)
+            exact_t = _float64_copy(model).to(device)(image_t.double(), factor_t)
         except (RuntimeError, TypeError) as error:
             raise ReferenceRunError(
                 f"the float64 copy of {type(model).__name__} failed ({str(error).splitlines()[0][:200]}); "
@@ -127,6 +130,7 @@ def derived_bound(model: torch.nn.Module, image: np.ndarray, factor: np.ndarray)
             f"shape={tuple(exact_t.shape)}, but should return float64 of shape {expected.shape}; the model "
             "casts or sizes differently in float64: pass --atol/--rtol instead of a derived bound"
         )
+    exact_t = exact_t.cpu()
     exact = exact_t.numpy()
     yardstick = float(np.max(np.abs(expected.astype(np.float64) - exact)))
     magnitude = max(float(np.max(np.abs(exact))), 1.0)  # 1.0: a floor even for an all-zero output

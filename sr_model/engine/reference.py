@@ -39,6 +39,7 @@ class Reference:
     model_spec: str = "sr_model.model:DynamicSRCNN"
     checkpoint: Path | None = None
     device: str = "cpu"
+    allow_tf32: bool = False  # only off the CPU: TF32 is disabled for the reference unless asked
     tolerance_override: Tolerance | None = None
     _expected: dict[str, Expectation] = field(default_factory=dict, repr=False)
 
@@ -54,7 +55,7 @@ class Reference:
         return self._expected[case.id]
 
     def output(self, image: np.ndarray, factor: np.ndarray) -> np.ndarray:
-        """The eager float32 output for any input (not cached)."""
+        """The eager float32 output for any input (not cached), on the CPU."""
         with torch.inference_mode():
             return self.model(torch.from_numpy(image), torch.from_numpy(factor)).numpy()
 
@@ -66,7 +67,9 @@ class Reference:
             "fingerprint": self.fingerprint,
             "checkpoint": os.fspath(self.checkpoint) if self.checkpoint else None,
             "device": self.device,
-            "note": self.label,
+            "tf32": self.allow_tf32 if self.device != "cpu" else None,
+            "note": self.label + ("" if self.device == "cpu" else
+                                  f"; run on {self.device} with TF32 {'ON' if self.allow_tf32 else 'off'}"),
         }
 
 
@@ -110,6 +113,7 @@ def resolve_reference(
     random_weights: bool = False,
     model: str | None = None,
     device: str = "cpu",
+    allow_tf32: bool = False,
     tolerance_override: Tolerance | None = None,
 ) -> Reference:
     """The reference model: the one default for export, verify and the pytest plugin.
@@ -118,6 +122,10 @@ def resolve_reference(
     shipped trained weights. A user's `model` (MODULE:FACTORY): `checkpoint` if given, else the
     weights the factory returns.
     """
+    if device != "cpu":
+        from sr_model.device import check_device
+
+        check_device(device)  # a device this torch cannot use is a usage error before any work
     if checkpoint is not None and random_weights:
         raise CheckpointError("pass either a checkpoint or random weights, not both")
     module, spec = _build(model)
@@ -156,7 +164,8 @@ def resolve_reference(
     module = module.eval()
     return Reference(
         model=module, weights=weights, label=label, fingerprint=weights_fingerprint(module),
-        model_spec=spec, checkpoint=path, device=device, tolerance_override=tolerance_override,
+        model_spec=spec, checkpoint=path, device=device, allow_tf32=allow_tf32,
+        tolerance_override=tolerance_override,
     )
 
 

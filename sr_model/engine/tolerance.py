@@ -23,6 +23,8 @@ class _Reference(Protocol):
 
     model: Any  # torch.nn.Module
     tolerance_override: "Tolerance | None"
+    device: str
+    allow_tf32: bool
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,20 @@ def expect(reference: _Reference, image: np.ndarray, factor: np.ndarray, content
     """
     from sr_model.engine.derived_tolerance import derived_bound
 
-    bound = derived_bound(reference.model, image, factor)
-    tolerance = Tolerance(bound.atol, bound.rtol, bound.reason)
+    if reference.device == "cpu":
+        bound = derived_bound(reference.model, image, factor)
+    else:
+        from sr_model.device import reference_device
+
+        with reference_device(reference.model, reference.device, allow_tf32=reference.allow_tf32):
+            bound = derived_bound(reference.model, image, factor)
+    reason = bound.reason
+    if reference.allow_tf32:
+        # Measured (FACTS 7, torch 2.11 CUDA vs ORT CPU, 28 face cases): with TF32 the trained model
+        # left the old trained bound on 27/28 cases, worst 143x. The float64 yardstick sees the TF32
+        # error too, so this bound widens with it instead of failing: a weaker gate, said here.
+        reason += "; TF32 allowed on the reference (errors up to 143x the TF32-off bound measured): gate weakened"
+    tolerance = Tolerance(bound.atol, bound.rtol, reason)
     override = reference.tolerance_override
     if override is not None:
         tolerance = Tolerance(

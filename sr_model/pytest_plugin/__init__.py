@@ -25,6 +25,25 @@ pytest_plugins = ["sr_model.pytest_plugin.report"]
 DEFAULT_RUNTIME = "onnxruntime"
 
 
+def _register_hypothesis_profiles() -> None:
+    """`dev` (quick), `ci` (hypothesis' ci profile: derandomized, no database, 200 examples) and
+    `thorough`, chosen by $HYPOTHESIS_PROFILE (default: ci when $CI is set, else dev). Export and
+    runtime calls are too uneven for deadlines. A conftest that loads its own profile wins."""
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # the plugin's own options work without hypothesis; the suite needs it
+        return
+    suppress = [HealthCheck.too_slow, HealthCheck.data_too_large]
+    settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=suppress)
+    settings.register_profile("ci", parent=settings.get_profile("ci"), max_examples=200, deadline=None,
+                              suppress_health_check=suppress)
+    settings.register_profile("thorough", max_examples=2000, deadline=None, suppress_health_check=suppress)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+_register_hypothesis_profiles()
+
+
 class ParityTarget(NamedTuple):
     """A parametrized target: a spec (or the user's file) and the runtime that runs it."""
 
@@ -69,6 +88,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="reference weights (default: the shipped weights; a --model factory's own)")
     group.addoption("--random-weights", action="store_true", default=False,
                     help="reference SRCNN with seeded random weights (random_model(0))")
+    group.addoption("--reference-device", default="cpu", metavar="DEVICE",
+                    help="run the PyTorch reference on this device, e.g. cuda (TF32 disabled for it)")
+    group.addoption("--reference-tf32", action="store_true", default=False,
+                    help="allow TF32 on a GPU reference (the tolerance then says the gate is weakened)")
     group.addoption("--atol", type=float, default=None, help="override the tolerance policy: absolute bound")
     group.addoption("--rtol", type=float, default=None, help="override the tolerance policy: relative bound")
     group.addoption("--update-goldens", action="store_true", default=False,
@@ -116,6 +139,8 @@ def _reference(config: pytest.Config) -> Any:
             checkpoint=config.getoption("--checkpoint"),
             random_weights=config.getoption("--random-weights"),
             model=config.getoption("--model"),
+            device=config.getoption("--reference-device"),
+            allow_tf32=config.getoption("--reference-tf32"),
             tolerance_override=override_tolerance(config.getoption("--atol"), config.getoption("--rtol")),
         )
     return config._sr_reference  # type: ignore[attr-defined]
