@@ -202,7 +202,7 @@ def _model_section(model: dict[str, Any]) -> list[str]:
         rows.append([f"{size}² → {entry['output']}²", "matmul peak", "100", "-",
                      f"{_spread(Spread.of(peak), 0)} GFLOP/s"])
     lines += _table(["input → output", "runtime, form", "% of same-round matmul peak", f"latency / {base}",
-                     "latency ms (orientation only)"], rows)
+                     "latency ms (orientation only; peak row: GFLOP/s)"], rows)
     return lines + [""]
 
 

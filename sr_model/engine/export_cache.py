@@ -60,13 +60,23 @@ def _module_file(module: str) -> Path | None:
 
 def _imported_modules(module: str, path: Path) -> set[str]:
     """Every `sr_model` module that `path` imports, at any depth (function-level imports included)."""
+    stat = path.stat()
+    # Parsing is most of a cache hit's cost; a file's imports change only when the file does.
+    names = _parse_imports(module, path, stat.st_mtime_ns, stat.st_size)
+    # Filtered outside the memo: a new file can turn an imported name into a module.
+    return {name for name in names if name.split(".")[0] == _PACKAGE and _module_file(name)}
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_imports(module: str, path: Path, _mtime_ns: int, _size: int) -> frozenset[str]:
+    """Every module name `path` imports, with the packages above each (stat fields key the memo)."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (SyntaxError, ValueError):
         # A file mid-edit: its bytes are still hashed (so the key changes); it just adds no imports.
-        return found
+        return frozenset()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -81,7 +91,7 @@ def _imported_modules(module: str, path: Path) -> set[str]:
             found.update(f"{base}.{alias.name}" for alias in node.names)
     # Importing a.b.c runs a/__init__.py and a/b/__init__.py first.
     parents = {".".join(name.split(".")[:i]) for name in found for i in range(1, name.count(".") + 1)}
-    return {name for name in found | parents if name.split(".")[0] == _PACKAGE and _module_file(name)}
+    return frozenset(found | parents)
 
 
 def export_sources() -> tuple[Path, ...]:
