@@ -241,7 +241,13 @@ def _workers_section(result: dict[str, Any]) -> list[str]:
              "same run.", ""]
     rows = [[str(row["workers"]), row["policy"], str(row["threads"]), _spread(row["vs_one_worker"])]
             for row in result["rows"]]
-    return lines + _table(["workers", "threads policy", "threads each", "throughput / one worker"], rows) + [""]
+    lines += _table(["workers", "threads policy", "threads each", "throughput / one worker"], rows) + [""]
+    if any(row["vs_one_worker"]["median"] > row["workers"] for row in result["rows"]):
+        # Impossible on an idle machine: the configurations run one after another and met different load.
+        lines += ["A ratio above the worker count cannot happen on an idle machine: these configurations run one "
+                  "after another, and other processes' load changed in between (or took a smaller share of the "
+                  "cores from more threads). Rerun on a quiet machine before reading this table as a speed-up.", ""]
+    return lines
 
 
 def to_markdown(results: dict[str, Any]) -> str:
