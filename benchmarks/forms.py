@@ -1,6 +1,6 @@
 """The model forms the benchmarks compare: each is an exported graph plus its eager resample.
 
-To benchmark another form (e.g. a decomposed resize), add a `Form` to `FORMS`: every latency,
+To benchmark another form, add a `Form` to `FORMS`: every latency,
 GFLOP/s and profile row is produced per form, and `--forms` selects them.
 """
 
@@ -32,6 +32,12 @@ def _export_resize(model: nn.Module, path: Path) -> Path:
     return export_onnx(path, model, exporter="torchscript", opset=default_opset("torchscript"))
 
 
+def _export_decomposed(model: nn.Module, path: Path) -> Path:
+    from sr_model.export import default_opset, export_onnx
+
+    return export_onnx(path, model, exporter="torchscript", opset=default_opset("torchscript"), resize="decomposed")
+
+
 def _eager_resize(image: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     from sr_model import ops
 
@@ -44,5 +50,11 @@ FORMS: dict[str, Form] = {
         "one ONNX Resize (cubic, pytorch_half_pixel) fed by the `factor` input; TorchScript exporter, default opset",
         _export_resize,
         _eager_resize,
+    ),
+    "decomposed": Form(
+        "decomposed",
+        "the bicubic resample as arithmetic and two MatMuls (multi-threaded in ORT); TorchScript exporter, default opset",
+        _export_decomposed,
+        _eager_resize,  # eager torch runs the same op whichever ONNX form is written
     ),
 }

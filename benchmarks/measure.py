@@ -7,7 +7,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,40 @@ def time_call(fn: Callable[[], Any], *, min_reps: int = 3, max_reps: int = 25, b
         fn()
         times.append(time.perf_counter() - start)
     return Timing(statistics.median(times), min(times), len(times), warmup)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and range of N repeated measurements (of a time or of a ratio)."""
+
+    median: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> "Spread":
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def format(self, digits: int = 2, scale: float = 1.0) -> str:
+        """`median (min..max)`, each multiplied by `scale`."""
+        m, lo, hi = (value * scale for value in (self.median, self.min, self.max))
+        return f"{m:.{digits}f} ({lo:.{digits}f}..{hi:.{digits}f})"
+
+    def to_dict(self) -> dict[str, float]:
+        return {"median": self.median, "min": self.min, "max": self.max, "n": self.n}
+
+
+def ratios(numerators: Sequence[float], denominators: Sequence[float]) -> Spread:
+    """The spread of per-round ratios: each round's two sides were measured seconds apart."""
+    return Spread.of([a / b for a, b in zip(numerators, denominators, strict=True)])
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    """Seconds one call of `fn` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def upstream_nodes(model_path: Path) -> set[str]:
