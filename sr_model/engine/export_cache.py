@@ -163,6 +163,7 @@ def export_cache_key(
     form: ResizeForm,
     contract: IOContract = CONTRACT,
     runtime_versions: Mapping[str, str] | None = None,
+    weights_label: str | None = None,
 ) -> str:
     """The cache key (sha256 hex) of exporting `model` so; `runtime_versions` defaults to `library_versions()`."""
     versions = library_versions() if runtime_versions is None else runtime_versions
@@ -184,6 +185,7 @@ def export_cache_key(
     field("opset", str(opset))
     field("form", form)
     field("contract", repr(contract))
+    field("weights label", weights_label or "")  # written into the file's provenance
     for name, version in sorted(versions.items()):
         field(f"version {name}", version)
     return digest.hexdigest()
@@ -222,6 +224,7 @@ def cached_export(
     opset: int,
     form: ResizeForm,
     contract: IOContract = CONTRACT,
+    weights: str | None = None,
 ) -> tuple[Path, bool]:
     """Export `model` to `path`, reusing a valid entry of `cache_dir`; returns (path, was_cache_hit).
 
@@ -233,13 +236,14 @@ def cached_export(
     path = Path(path)
 
     def export(target: Path) -> Path:
-        return _export.export_onnx(target, model, exporter=exporter, opset=opset, contract=contract, resize=form)
+        return _export.export_onnx(target, model, exporter=exporter, opset=opset, contract=contract, resize=form,
+                                   weights=weights)
 
     if cache_dir is None:
         return export(path), False
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    key = export_cache_key(model, exporter=exporter, opset=opset, form=form, contract=contract)
+    key = export_cache_key(model, exporter=exporter, opset=opset, form=form, contract=contract, weights_label=weights)
     entry = cache_dir / f"{key}.onnx"
     data = _read_valid(entry)
     hit = data is not None

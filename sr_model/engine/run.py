@@ -113,7 +113,7 @@ class TargetRun:
     """One target, loaded in one runtime, checked against one reference."""
 
     def __init__(self, target: Target, reference: Reference, *, runtime: str = DEFAULT_RUNTIME,
-                 contract: IOContract = CONTRACT, name: str | None = None) -> None:
+                 contract: IOContract = CONTRACT, name: str | None = None, threads: int | None = None) -> None:
         from sr_model.runtimes import get_runtime
 
         self.target, self.reference, self.runtime, self.contract = target, reference, runtime, contract
@@ -125,7 +125,7 @@ class TargetRun:
             self.result.notes.extend(weights_findings(proto, reference))
         self.session = None
         try:
-            self.session = get_runtime(runtime).load(target.path)
+            self.session = get_runtime(runtime).load(target.path, threads=threads)
         except OnnxModelError as error:
             self.result.load_error = f"{runtime} cannot load the file: {_first_line(error)}"
             return

@@ -94,6 +94,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="allow TF32 on a GPU reference (the tolerance then says the gate is weakened)")
     group.addoption("--atol", type=float, default=None, help="override the tolerance policy: absolute bound")
     group.addoption("--rtol", type=float, default=None, help="override the tolerance policy: relative bound")
+    group.addoption("--no-export-cache", action="store_true", default=False,
+                    help="export every file afresh instead of reusing unchanged exports from pytest's cache "
+                         "directory (the key covers the exporter code, weights, opset, form and library versions)")
     group.addoption("--update-goldens", action="store_true", default=False,
                     help="rewrite fixtures/goldens/*.json from this run's exports (refused when CI is set)")
 
@@ -255,10 +258,41 @@ def sr_selection(pytestconfig: pytest.Config) -> Selection | None:
     return selection(pytestconfig)
 
 
+def _export_cache_dir(config: pytest.Config) -> Path | None:
+    """pytest's cache directory for exports, or None (--no-export-cache, or no cache provider)."""
+    if config.getoption("--no-export-cache") or getattr(config, "cache", None) is None:
+        return None
+    return Path(config.cache.mkdir("sr_model-exports"))
+
+
+def _runtime_threads() -> int | None:
+    """Intra-op threads for each runtime session: a share of the cores under xdist, else the default."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if not workers:
+        return None
+    from sr_model.engine.threads import worker_threads
+
+    return worker_threads(workers)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_threads(pytestconfig: pytest.Config) -> None:
+    """Size torch's intra-op threads so that xdist workers x threads do not exceed the cores."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers:
+        import torch
+
+        from sr_model.engine.threads import worker_threads
+
+        torch.set_num_threads(worker_threads(workers))
+
+
 @pytest.fixture(scope="session")
-def exported(sr_reference, tmp_path_factory: pytest.TempPathFactory):
-    """`exported(spec_or_target) -> Path`: the file for a target, exported once per session."""
+def exported(sr_reference, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config):
+    """`exported(spec_or_target) -> Path`: the file for a target, exported once per session and
+    reused across runs (and xdist workers) while nothing it depends on changed."""
     cache: dict[str, Path] = {}
+    cache_dir = _export_cache_dir(pytestconfig)
 
     def get(target: TargetSpec | ParityTarget) -> Path:
         if isinstance(target, ParityTarget):
@@ -266,12 +300,12 @@ def exported(sr_reference, tmp_path_factory: pytest.TempPathFactory):
                 return Path(target.path)
             target = target.spec
         if target.id not in cache:
-            from sr_model.export import export_onnx
+            from sr_model.engine.export_cache import cached_export
 
             folder = tmp_path_factory.mktemp("exports", numbered=True)
-            cache[target.id] = export_onnx(
-                folder / f"{target.id}.onnx", sr_reference.model, exporter=target.exporter, opset=target.opset,
-                resize=target.form, weights=sr_reference.label,
+            cache[target.id], _hit = cached_export(
+                cache_dir, folder / f"{target.id}.onnx", sr_reference.model, exporter=target.exporter,
+                opset=target.opset, form=target.form, weights=sr_reference.label,
             )
         return cache[target.id]
 
@@ -294,7 +328,8 @@ def target_run(sr_reference, exported, pytestconfig: pytest.Config):
             form = spec.form if spec else (given_forms[-1] if given_forms else None)
             loaded = load_target(path, id=target.id, form=form, exporter=spec.exporter if spec else None,
                                  opset=spec.opset if spec else None)
-            runs[target.id] = TargetRun(loaded, sr_reference, runtime=target.runtime, name=target.id)
+            runs[target.id] = TargetRun(loaded, sr_reference, runtime=target.runtime, name=target.id,
+                                        threads=_runtime_threads())
         run = runs[target.id]
         if not run.runnable:
             pytest.fail(f"[{target.id}] {run.result.load_error or run.result.mismatch}", pytrace=False)
@@ -322,7 +357,8 @@ def upsample_only(exported):
             import onnx
 
             subgraph = resize_subgraph(onnx.load(exported(target)))
-            built[target.id] = (subgraph, get_runtime(target.runtime).load(subgraph.SerializeToString()))
+            built[target.id] = (subgraph, get_runtime(target.runtime).load(subgraph.SerializeToString(),
+                                                                            threads=_runtime_threads()))
         return built[target.id]
 
     return get
