@@ -70,7 +70,7 @@ def _worst_details(case: CaseResult) -> list[str]:
         f"  tolerance: {case.tolerance} ({case.tolerance.reason})",
         f"  min atol that would pass (rtol={case.tolerance.rtol:g}): {comparison.min_atol:.3g}",
         f"  error histogram: {format_histogram(comparison) or 'all exact'}",
-    ]
+    ] + ([f"  {case.localisation}"] if case.localisation else []) + ([f"  repro: {case.repro}"] if case.repro else [])
 
 
 def summary_lines(report: VerifyReport) -> list[str]:
@@ -170,7 +170,11 @@ def to_markdown(report: VerifyReport, image_files: dict[str, str] | None = None)
         if target.cases:
             lines += _markdown_table(_HEADER, [_row(case) for case in target.cases]) + [""]
         if target.failed_cases:
-            lines += ["Failing cases:", ""] + [f"- `{case.message}`" for case in target.failed_cases] + [""]
+            lines += ["Failing cases:", ""]
+            for case in target.failed_cases:
+                first, *more = case.message.splitlines()
+                lines += [f"- `{first}`"] + [f"  - {line.strip()}" for line in more]
+            lines.append("")
     worst = report.worst
     if worst is not None:
         lines += ["## Worst case", "", "```", *_worst_details(worst), "```", ""]

@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--sizes", nargs="+", type=parse_size, default=list(DEFAULT_SIZES), metavar="HxW",
         help=f"input sizes (default: {' '.join(f'{h}x{w}' for h, w in DEFAULT_SIZES)})",
     )
+    parser.add_argument("--repro", type=Path, default=None, metavar="DIR",
+                        help="write each failing case into DIR as an onnx backend-test folder (model.onnx, "
+                             "test_data_set_0/*.pb, README.md with the command that reproduces it)")
     parser.add_argument("--report", type=Path, default=None, metavar="DIR",
                         help="write report.md, report.json and the worst case's PNGs into DIR")
     parser.add_argument("--no-progress", action="store_true", help="no progress feedback on stderr")
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     reference = resolve(args, tolerance_override=override_tolerance(args.atol, args.rtol))
     report = verify_file(
         args.onnx_file, reference, sweep_cases(args.scales, args.sizes), runtimes=args.runtime or ["onnxruntime"],
-        form=args.form, show_progress=not args.no_progress, images=args.report is not None,
+        form=args.form, show_progress=not args.no_progress, images=args.report is not None, repro_dir=args.repro,
     )
     render_worst_images(report)
     print(format_text(report))

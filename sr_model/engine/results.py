@@ -52,6 +52,10 @@ class CaseResult:
     # observation is exactly the declared mismatch, else why it is not.
     deviation: str | None = None
     deviation_problem: str | None = None
+    # On a failing case: the first graph node whose output parts from the eager model (one line),
+    # and the folder a repro was written to.
+    localisation: str | None = None
+    repro: str | None = None
 
     @property
     def status(self) -> Status:
@@ -85,7 +89,8 @@ class CaseResult:
 
     @property
     def message(self) -> str:
-        """One line: what went wrong (or the statistics when nothing did)."""
+        """What went wrong in one line (or the statistics when nothing did); on a failure, one more
+        line each for the first node to part and the repro folder, when known."""
         context = f"{self.target}, {self.id}"
         if self.comparison is None:
             return f"{self.error} [{context}]"
@@ -96,7 +101,12 @@ class CaseResult:
                 f"max|ort-torch|={self.comparison.max_abs:.3g} <= {self.tolerance} [{context}]; "
                 f"min atol that would pass={self.comparison.min_atol:.3g}"
             )
-        return parity_message(self.comparison, self.tolerance, context, "ort", "torch")
+        message = parity_message(self.comparison, self.tolerance, context, "ort", "torch")
+        if self.localisation:
+            message += f"\n  {self.localisation}"
+        if self.repro:
+            message += f"\n  repro: {self.repro}"
+        return message
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (schema `sr_model.verify/2`, one entry of a target's `cases`)."""
@@ -127,6 +137,8 @@ class CaseResult:
             "runtime": self.runtime,
             "deviation": self.deviation,
             "deviation_problem": self.deviation_problem,
+            "localisation": self.localisation,
+            "repro": self.repro,
             "message": self.message,
         }
 
@@ -163,6 +175,8 @@ class CaseResult:
             runtime=data.get("runtime", "onnxruntime"),
             deviation=data.get("deviation"),
             deviation_problem=data.get("deviation_problem"),
+            localisation=data.get("localisation"),
+            repro=data.get("repro"),
         )
 
 

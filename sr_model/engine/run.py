@@ -113,10 +113,12 @@ class TargetRun:
     """One target, loaded in one runtime, checked against one reference."""
 
     def __init__(self, target: Target, reference: Reference, *, runtime: str = DEFAULT_RUNTIME,
-                 contract: IOContract = CONTRACT, name: str | None = None, threads: int | None = None) -> None:
+                 contract: IOContract = CONTRACT, name: str | None = None, threads: int | None = None,
+                 repro_dir: Path | None = None) -> None:
         from sr_model.runtimes import get_runtime
 
         self.target, self.reference, self.runtime, self.contract = target, reference, runtime, contract
+        self.repro_dir = repro_dir
         self.result = TargetResult(name=name or target.id, model=target.describe(), runtime=runtime)
         proto = load_onnx(target.path)
         self.result.graph_problems = check_graph(proto, target.opset, target.form, contract).problems
@@ -177,7 +179,61 @@ class TargetRun:
         result = CaseResult(self.result.name, case_id, scale_h, scale_w, shape, tolerance, comparison,
                             runtime=self.runtime, deviation=deviation.id if deviation else None,
                             deviation_problem=problem)
+        if not result.passed:
+            result = self._explain(result, image, factor, expectation.expected, actual)
         return CaseOutcome(result, expectation.expected, actual)
+
+    def _explain(self, result: CaseResult, image: np.ndarray, factor: np.ndarray, expected: np.ndarray,
+                 actual: np.ndarray) -> CaseResult:
+        """A failing case's first diverging node, and its repro folder when one was asked for."""
+        import dataclasses
+
+        localisation = self.localise(image, factor)
+        repro = None
+        if self.repro_dir is not None:
+            repro = os.fspath(self.write_repro(result, image, factor, expected, actual))
+        return dataclasses.replace(result, localisation=localisation, repro=repro)
+
+    def localise(self, image: np.ndarray, factor: np.ndarray) -> str:
+        """One line: the first graph tensor whose value leaves its tolerance, compared with the eager
+        model's counterpart (the upsampled image, then each convolution), or why none was found."""
+        from sr_model.engine.localise import localise, scaled_atol
+        from sr_model.engine.tolerance import resize_tolerance
+        from sr_model.runtimes import get_runtime
+
+        def run(model: bytes, feeds: Any, names: Any) -> list[np.ndarray]:
+            return get_runtime(self.runtime).load(model).run(feeds, list(names))
+
+        try:
+            found = localise(self.target.path, self.reference.model, image, factor, run=run,
+                             atol_for=scaled_atol(resize_tolerance(*image.shape[2:]).atol))
+        except Exception as error:  # a diagnosis must never hide the failure it explains
+            return f"localisation failed: {type(error).__name__}: {_first_line(error)}"
+        return found.describe()
+
+    def write_repro(self, result: CaseResult, image: np.ndarray, factor: np.ndarray, expected: np.ndarray,
+                    actual: np.ndarray | None) -> Path:
+        """The case as an onnx backend-test folder under `repro_dir` (see sr_model.engine.repro)."""
+        import re
+
+        from sr_model.engine.repro import write_repro
+
+        assert self.repro_dir is not None
+        self.repro_dir.mkdir(parents=True, exist_ok=True)
+        case_id = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.result.name}-{result.id}")
+        n, _, height, width = image.shape
+        weights = {"random": " --random-weights", "shipped": ""}.get(
+            self.reference.weights, f" --checkpoint {self.reference.checkpoint}" if self.reference.checkpoint else "")
+        model = "" if self.reference.model_spec == "sr_model.model:DynamicSRCNN" else f" --model {self.reference.model_spec}"
+        command = (f"sr-model verify {self.target.path} --scales {result.scale_h:g}x{result.scale_w:g} "
+                   f"--sizes {height}x{width} --runtime {self.runtime}{weights}{model} --no-progress")
+        contract = self.contract
+        return write_repro(
+            self.repro_dir, self.target.path, {contract.image_input: image, contract.factor_input: factor},
+            {contract.output: expected}, actual=None if actual is None else {contract.output: actual},
+            case_id=case_id, tolerance=str(result.tolerance), provenance=self.target.describe(),
+            versions=environment(self.runtime), command=command,
+        )
 
     def run_case(self, case: ParityCase) -> CaseOutcome:
         """One named case (its expected output is the reference's, computed once per run)."""
@@ -238,9 +294,10 @@ def check_target(
     show_progress: bool = False,
     on_case: Callable[[CaseResult], None] | None = None,
     name: str | None = None,
+    repro_dir: Path | None = None,
 ) -> tuple[TargetResult, CaseOutcome | None]:
     """Graph checks, the weights check and every case on one target; also the worst case's arrays."""
-    run = TargetRun(target, reference, runtime=runtime, contract=contract, name=name)
+    run = TargetRun(target, reference, runtime=runtime, contract=contract, name=name, repro_dir=repro_dir)
     result = run.result
     result.model["op_types"] = sorted({node.op_type for node in load_onnx(target.path).graph.node})
     worst: CaseOutcome | None = None
@@ -267,6 +324,7 @@ def verify_file(
     show_progress: bool = False,
     images: bool = False,
     on_case: Callable[[CaseResult], None] | None = None,
+    repro_dir: Path | None = None,
 ) -> VerifyReport:
     """Verify one exported file in each runtime: the whole `sr-model verify`, as a report."""
     from sr_model.engine.target import load_target
@@ -277,7 +335,8 @@ def verify_file(
     for runtime in runtimes:
         name = target.id if len(runtimes) == 1 else f"{target.id}@{runtime}"
         run_result, run_worst = check_target(target, reference, cases, runtime=runtime, contract=contract,
-                                             show_progress=show_progress, on_case=on_case, name=name)
+                                             show_progress=show_progress, on_case=on_case, name=name,
+                                             repro_dir=repro_dir)
         report.targets.append(run_result)
         if run_worst is not None and (worst is None or run_worst.result.badness() > worst.result.badness()):
             worst = run_worst

@@ -94,6 +94,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="allow TF32 on a GPU reference (the tolerance then says the gate is weakened)")
     group.addoption("--atol", type=float, default=None, help="override the tolerance policy: absolute bound")
     group.addoption("--rtol", type=float, default=None, help="override the tolerance policy: relative bound")
+    group.addoption("--repro", default=None, metavar="DIR",
+                    help="write each failing parity case into DIR as an onnx backend-test folder with a README "
+                         "(the command that reproduces it, versions, provenance); never overwrites one")
     group.addoption("--no-export-cache", action="store_true", default=False,
                     help="export every file afresh instead of reusing unchanged exports from pytest's cache "
                          "directory (the key covers the exporter code, weights, opset, form and library versions)")
@@ -328,8 +331,9 @@ def target_run(sr_reference, exported, pytestconfig: pytest.Config):
             form = spec.form if spec else (given_forms[-1] if given_forms else None)
             loaded = load_target(path, id=target.id, form=form, exporter=spec.exporter if spec else None,
                                  opset=spec.opset if spec else None)
+            repro = pytestconfig.getoption("--repro")
             runs[target.id] = TargetRun(loaded, sr_reference, runtime=target.runtime, name=target.id,
-                                        threads=_runtime_threads())
+                                        threads=_runtime_threads(), repro_dir=Path(repro) if repro else None)
         run = runs[target.id]
         if not run.runnable:
             pytest.fail(f"[{target.id}] {run.result.load_error or run.result.mismatch}", pytrace=False)
