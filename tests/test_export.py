@@ -14,6 +14,9 @@ from sr_model.errors import ExportError, UnknownExporterError, UnknownResizeForm
 from sr_model.export import export_onnx, supported_opsets
 from sr_model.model import random_model
 
+# The exporter's own contract (opset ranges, defaults, the form switch): part of the fast gate.
+pytestmark = pytest.mark.gate
+
 
 @pytest.mark.parametrize(
     ("exporter", "opset"),

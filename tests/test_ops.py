@@ -10,6 +10,9 @@ import torch.nn.functional as F
 from sr_model import ops
 from sr_model.model import SRCNN, make_factor, random_model
 
+# The exporter's own contract (opset ranges, defaults, the form switch): part of the fast gate.
+pytestmark = pytest.mark.gate
+
 
 @pytest.mark.parametrize(
     ("size", "scale", "expected"),

@@ -116,6 +116,12 @@ def _runtimes(config: pytest.Config) -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     from sr_model.errors import SrModelError
 
+    config.addinivalue_line(
+        "markers",
+        "gate: the fast gate (`pytest -m gate`): the parity, graph and golden tests at each exporter's first, "
+        "default and last opset, plus the tests marked gate (the exporter's own contract: opset ranges, "
+        "defaults, the form switch)",
+    )
     if config.getoption("--update-goldens") and os.environ.get("CI"):
         raise pytest.UsageError("--update-goldens is refused in CI: goldens change only on purpose")
     external = config.getoption("--onnx-model")
@@ -220,6 +226,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         else:
             params = _params(config, specs, with_runtime=with_runtime)
         metafunc.parametrize(name, params)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the fast gate: parity tests whose target sits at an exporter's first, default or last
+    opset (the grid's subset), and every parity test about no single exported target."""
+    chosen = selection(config)
+    gate_specs = set(chosen.grid if chosen else ())
+    if chosen:
+        from sr_model.export import default_opset
+
+        by_exporter: dict[str, list[int]] = {}
+        for spec in chosen.targets:
+            by_exporter.setdefault(spec.exporter, []).append(spec.opset)
+        ends = {(e, o) for e, opsets in by_exporter.items() for o in (opsets[0], default_opset(e), opsets[-1])}
+        gate_specs = {spec for spec in chosen.targets if (spec.exporter, spec.opset) in ends}
+    for item in items:
+        if not getattr(item, "originalname", item.name).startswith("test_parity"):
+            continue
+        callspec = getattr(item, "callspec", None)
+        targets = [v for v in (callspec.params.values() if callspec else ()) if isinstance(v, ParityTarget)]
+        if not targets or all(t.spec is None or t.spec in gate_specs for t in targets):
+            item.add_marker(pytest.mark.gate)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
