@@ -206,19 +206,21 @@ def _export_dynamo(
         report=False,
         verbose=False,
     )
-    proto = program.model_proto
-    _rename_output_dims(proto, contract)
-    return proto.SerializeToString()
+    return program.model_proto.SerializeToString()
 
 
-def _rename_output_dims(proto: "onnx.ModelProto", contract: IOContract) -> None:  # noqa: F821
-    """Give the exporter's anonymous output dims (`u0`, `s12`, ...) the contract's names."""
+def _apply_output_dims(proto: "onnx.ModelProto", contract: IOContract) -> None:  # noqa: F821
+    """Give the outputs the contract's dims: its names for the exporter's anonymous symbols (`u0`,
+    `s12`, `Addoutput_dim_1`, ...) and its static sizes where the exporter left a symbol (a
+    residual `upsampled + body(upsampled)` makes TorchScript lose the channel count)."""
     renames: dict[str, str] = {}
     for output in proto.graph.output:
         wanted = contract.output_dims.get(output.name, ())
         for dim, name in zip(output.type.tensor_type.shape.dim, wanted):
             if isinstance(name, str) and dim.HasField("dim_param") and dim.dim_param != name:
                 renames[dim.dim_param] = name
+            elif isinstance(name, int) and not dim.HasField("dim_value"):
+                dim.dim_value = name  # clears dim_param: the two are a oneof
     if not renames:
         return
     for value in [*proto.graph.output, *proto.graph.value_info]:
@@ -267,6 +269,7 @@ def export_onnx(
     with _quiet_exporter(), torch.no_grad():
         data = export(model, opset, contract, resize)
     proto = onnx.load_from_string(data)
+    _apply_output_dims(proto, contract)
     written = {entry.domain or "ai.onnx": entry.version for entry in proto.opset_import}
     if written.get("ai.onnx") != opset:
         raise ExportError(

@@ -41,6 +41,8 @@ class Reference:
     device: str = "cpu"
     allow_tf32: bool = False  # only off the CPU: TF32 is disabled for the reference unless asked
     tolerance_override: Tolerance | None = None
+    # Where named cases' expectations persist across runs (None: this process only).
+    cache_dir: Path | None = None
     _expected: dict[str, Expectation] = field(default_factory=dict, repr=False)
 
     @property
@@ -51,8 +53,24 @@ class Reference:
     def expect(self, case: ParityCase) -> Expectation:
         """The eager output for `case` and the bound a runtime must stay within (computed once)."""
         if case.id not in self._expected:
-            self._expected[case.id] = expect(self, case.image(), case.factor(), case.content)
+            self._expected[case.id] = self._stored(case) or expect(self, case.image(), case.factor(), case.content)
         return self._expected[case.id]
+
+    def _stored(self, case: ParityCase) -> Expectation | None:
+        """The case's expectation from `cache_dir`, computing and storing it on a miss."""
+        if self.cache_dir is None or self.tolerance_override is not None:
+            return None
+        from sr_model.engine import expectation_cache
+
+        key = expectation_cache.expectation_key(self.model, case.id, self.device, self.allow_tf32)
+        entry = expectation_cache.load(self.cache_dir, key)
+        if entry is not None:
+            expected, atol, rtol, reason = entry
+            return Expectation(expected, Tolerance(atol, rtol, reason))
+        computed = expect(self, case.image(), case.factor(), case.content)
+        expectation_cache.store(self.cache_dir, key, computed.expected, computed.tolerance.atol,
+                                computed.tolerance.rtol, computed.tolerance.reason)
+        return computed
 
     def output(self, image: np.ndarray, factor: np.ndarray) -> np.ndarray:
         """The eager float32 output for any input (not cached), on the CPU."""

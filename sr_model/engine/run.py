@@ -328,7 +328,8 @@ def _eager_model_findings(target: TargetResult) -> list[str]:
         if (tuple(case.comparison.shape_actual[2:]) == contract_hw
                 and tuple(case.comparison.shape_expected[2:]) == float64_hw != contract_hw):
             float64_sized.append(case)
-        elif contract_hw == (height, width) and (case.scale_h, case.scale_w) != (1.0, 1.0):
+        elif (contract_hw == (height, width) and (case.scale_h, case.scale_w) != (1.0, 1.0)
+              and case.comparison.shape_ok and case.status == "fail"):
             resampled_same_shape.append(case)
     findings = []
     if float64_sized:
