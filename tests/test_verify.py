@@ -14,7 +14,7 @@ from PIL import Image
 
 from sr_model.cli import main
 from sr_model.engine import reference as reference_module
-from sr_model.engine.cases import VERIFY_SCALES, VERIFY_SIZES, sweep_cases
+from sr_model.engine.cases import sweep_cases, verify_cases
 from sr_model.engine.reference import resolve_reference
 from sr_model.engine.results import SCHEMA, CaseResult
 from sr_model.engine.run import verify_file
@@ -111,7 +111,7 @@ def test_verify_default_sweep_passes_with_random_weights(tmp_path, capsys) -> No
     assert main(["export", "-o", str(path), "--random-weights"]) == 0
     code, out, _ = _verify(capsys, str(path), "--random-weights", "--no-progress")
     assert code == 0, out
-    cases = len(VERIFY_SCALES) * len(VERIFY_SIZES)
+    cases = len(verify_cases())  # the sweep plus the contract edge cases
     assert f"PASS: {cases}/{cases} cases conform" in out
 
 
@@ -191,7 +191,8 @@ def test_report_files_and_schema(good, checkpoint, tmp_path, capsys) -> None:
     assert set(report["targets"][0]["cases"][0]) == {
         "target", "id", "scale_h", "scale_w", "input_shape", "torch_shape", "ort_shape", "status", "passed",
         "outcome", "test", "max_abs", "mean_abs", "p99_abs", "argmax", "min_atol", "atol", "rtol",
-        "tolerance_reason", "histogram", "error", "runtime", "deviation", "deviation_problem", "message",
+        "tolerance_reason", "histogram", "error", "runtime", "deviation", "deviation_problem", "localisation", "repro",
+        "message",
     }
     assert report["reference"]["weights"] == "checkpoint"
     # The PNGs show the worst case, at its output size, and report.md links them.
@@ -279,3 +280,95 @@ def test_difference_image_marks_where_the_outputs_differ() -> None:
     difference = np.asarray(Image.open(io.BytesIO(images["difference"])))
     assert difference[6, 2].tolist() == [255, 255, 255]
     assert int(difference.sum()) == 3 * 255 and notes["gain"] == pytest.approx(510.0)
+
+
+def test_verify_on_an_unrelated_model_says_what_is_missing(tmp_path, capsys) -> None:
+    """Issue 14: a one-Relu file is told it has no upsampling, not that its scale was frozen."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])])
+    path = tmp_path / "relu.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    code, out, _ = _verify(capsys, str(path), "--no-progress")
+    assert code == 1
+    assert "no upsampling found" in out and "graph inputs ['x'] are not the contract's" in out
+    assert "frozen" not in out and "_FeedError" not in out and "convolutions" not in out
+
+
+_TUTORIAL_MODULE = '''
+import torch
+import torch.nn.functional as F
+
+from sr_model.engine.reference import resolve_reference
+from sr_model.model import _SRCNNLayers
+
+
+class NewInterpolate(torch.autograd.Function):
+    """The tutorial's op: exports a Resize fed by `factor`; its eager forward is F.interpolate."""
+
+    @staticmethod
+    def symbolic(g, input, scales):
+        roi = g.op("Constant", value_t=torch.tensor([], dtype=torch.float32))
+        return g.op("Resize", input, roi, scales, coordinate_transformation_mode_s="pytorch_half_pixel",
+                    cubic_coeff_a_f=-0.75, mode_s="cubic", nearest_mode_s="floor")
+
+    @staticmethod
+    def forward(ctx, input, scales):
+        return F.interpolate(input, scale_factor=scales.tolist()[-2:], mode="bicubic", align_corners=False)
+
+
+class Tutorial(_SRCNNLayers):
+    def forward(self, input, factor):
+        return self.refine(NewInterpolate.apply(input, factor))
+
+
+def factory():
+    model = Tutorial()
+    model.load_state_dict(resolve_reference().model.state_dict())
+    return model.eval()
+'''
+
+
+@pytest.fixture
+def tutorial_files(tmp_path, monkeypatch):
+    """The tutorial's model exported without and with dynamic axes (FACTS 2), its module importable."""
+    import sys
+    import warnings
+
+    (tmp_path / "tutorial_model.py").write_text(_TUTORIAL_MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("tutorial_model", None)
+    import tutorial_model
+
+    model = tutorial_model.factory()
+    example = (torch.rand(1, 3, 64, 64) * 255, torch.tensor([1.0, 1.0, 3.0, 3.0]))
+    names = {"input_names": ["input", "factor"], "output_names": ["output"], "opset_version": 11, "dynamo": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, example, tmp_path / "static.onnx", **names)
+        torch.onnx.export(model, example, tmp_path / "dynamic.onnx", **names, dynamic_axes={
+            "input": {0: "N", 2: "H", 3: "W"}, "output": {0: "N", 2: "OH", 3: "OW"}})
+    return tmp_path
+
+
+def test_verify_suggests_dynamic_axes_for_a_file_of_fixed_size(tutorial_files, capsys) -> None:
+    code, out, _ = _verify(capsys, str(tutorial_files / "static.onnx"), "--no-progress")
+    assert code == 1
+    assert "its size was frozen at export; export with dynamic_axes=" in out
+    assert "index: 2 Got: 128 Expected: 64" in out  # ORT's own words are kept, on one line
+
+
+def test_verify_tells_an_interpolate_forward_to_use_the_op(tutorial_files, capsys) -> None:
+    """With dynamic axes the FILE is right (it passes against the shipped reference); the tutorial's
+    eager forward is what leaves the contract, and verify says which line to change."""
+    assert _verify(capsys, str(tutorial_files / "dynamic.onnx"), "--no-progress")[0] == 0
+    code, out, _ = _verify(capsys, str(tutorial_files / "dynamic.onnx"), "--model", "tutorial_model:factory",
+                           "--no-progress")
+    assert code == 1
+    assert "the eager model sizes its output in float64 (x1.3-1x3x10x10: torch (12, 12)" in out
+    assert "returns the input unchanged and the eager model resamples" in out
+    assert out.count("sr_model.ops.bicubic_resize(input, factor)") >= 2
+    assert "check the Resize attributes" not in out

@@ -36,11 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="override the tolerance: absolute bound (default: the tolerance policy's)")
     parser.add_argument("--rtol", type=float, default=None, help="override the tolerance: relative bound")
     parser.add_argument(
-        "--scales", nargs="+", type=parse_scale, default=list(DEFAULT_SCALES), metavar="S",
-        help=f"scales, S or HxW (default: {' '.join(map(_fmt_scale, DEFAULT_SCALES))})",
+        "--scales", nargs="+", type=parse_scale, default=None, metavar="S",
+        help=f"scales, S or HxW (default: {' '.join(map(_fmt_scale, DEFAULT_SCALES))}, plus the contract's "
+             "edge cases 10x10 at 1.3 and 4x4 at 1.2)",
     )
     parser.add_argument(
-        "--sizes", nargs="+", type=parse_size, default=list(DEFAULT_SIZES), metavar="HxW",
+        "--sizes", nargs="+", type=parse_size, default=None, metavar="HxW",
         help=f"input sizes (default: {' '.join(f'{h}x{w}' for h, w in DEFAULT_SIZES)})",
     )
     parser.add_argument("--repro", type=Path, default=None, metavar="DIR",
@@ -53,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sr_model.engine.cases import sweep_cases
+    from sr_model.engine.cases import sweep_cases, verify_cases
     from sr_model.engine.run import verify_file
     from sr_model.engine.target import load_onnx
     from sr_model.engine.tolerance import override_tolerance
@@ -63,13 +64,14 @@ def run(args: argparse.Namespace) -> int:
     load_onnx(args.onnx_file)  # an unreadable file is one error line before any model is built
     # Scales outside the supported range and sweeps too big for memory are input errors (exit 1,
     # one line), raised before any case runs.
-    for scale_h, scale_w in args.scales:
-        validate_scales(scale_h, scale_w)
-        for height, width in args.sizes:
-            check_memory((1, 3, height, width), scale_h, scale_w)
+    custom = args.scales is not None or args.sizes is not None
+    cases = sweep_cases(args.scales or DEFAULT_SCALES, args.sizes or DEFAULT_SIZES) if custom else verify_cases()
+    for case in cases:
+        validate_scales(case.scale_h, case.scale_w)
+        check_memory(case.shape, case.scale_h, case.scale_w)
     reference = resolve(args, tolerance_override=override_tolerance(args.atol, args.rtol))
     report = verify_file(
-        args.onnx_file, reference, sweep_cases(args.scales, args.sizes), runtimes=args.runtime or ["onnxruntime"],
+        args.onnx_file, reference, cases, runtimes=args.runtime or ["onnxruntime"],
         form=args.form, show_progress=not args.no_progress, images=args.report is not None, repro_dir=args.repro,
     )
     render_worst_images(report)

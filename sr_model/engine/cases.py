@@ -126,6 +126,19 @@ VERIFY_SCALES: tuple[tuple[float, float], ...] = (
 VERIFY_SIZES: tuple[tuple[int, int], ...] = ((1, 1), (17, 9), (64, 64), (128, 96))
 
 
+# Always in verify's default sweep: the points where the contract (ORT's Resize) departs from
+# F.interpolate: float32 sizing (10x10 at 1.3: 13 rows, not 12) and the same-shape copy (4x4 at 1.2).
+CONTRACT_EDGE_CASES: tuple[ParityCase, ...] = (
+    ParityCase(float(np.float32(1.3)), float(np.float32(1.3)), (1, 3, 10, 10)),
+    ParityCase(1.2, 1.2, (1, 3, 4, 4)),
+)
+
+
+def verify_cases() -> tuple[ParityCase, ...]:
+    """`sr-model verify`'s default cases: the scale x size sweep plus the contract's edge cases."""
+    return sweep_cases() + CONTRACT_EDGE_CASES
+
+
 def sweep_cases(
     scales: tuple[tuple[float, float], ...] | list[tuple[float, float]] = VERIFY_SCALES,
     sizes: tuple[tuple[int, int], ...] | list[tuple[int, int]] = VERIFY_SIZES,

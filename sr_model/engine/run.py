@@ -100,6 +100,23 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _one_line(error: BaseException, limit: int = 400) -> str:
+    """The whole message on one line: runtimes put the useful part on later lines
+    (ORT: "... for the following indices\n index: 2 Got: 128 Expected: 256\n Please fix ...")."""
+    text = " ".join(str(error).split())
+    return (text[:limit] + " ...") if len(text) > limit else (text or type(error).__name__)
+
+
+def _fixed_input_size(model: "onnx.ModelProto", contract: IOContract) -> list[int | str] | None:
+    """The image input's dims when its H or W is a fixed number (exported without dynamic axes)."""
+    for value in model.graph.input:
+        if value.name == contract.image_input:
+            dims = [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
+            if len(dims) == 4 and (isinstance(dims[2], int) or isinstance(dims[3], int)):
+                return dims
+    return None
+
+
 @dataclass
 class CaseOutcome:
     """A case's result with the arrays it compared (kept for the worst case's pictures)."""
@@ -125,6 +142,13 @@ class TargetRun:
         self.result.mismatch = reference_mismatch(proto, reference)
         if self.result.mismatch is None and "weights_sha256" not in target.provenance:
             self.result.notes.extend(weights_findings(proto, reference))
+        fixed = _fixed_input_size(proto, contract)
+        if fixed is not None:
+            self.result.notes.append(
+                f"the file's {contract.image_input!r} dims are {fixed}: its size was frozen at export; export with "
+                f"dynamic_axes={contract.dynamic_axes()} (torch.onnx.export, dynamo=False), dynamic_shapes "
+                "(dynamo=True), or with `sr-model export` / sr_model.export_onnx, which set them"
+            )
         self.session = None
         try:
             self.session = get_runtime(runtime).load(target.path, threads=threads)
@@ -132,7 +156,7 @@ class TargetRun:
             self.result.load_error = f"{runtime} cannot load the file: {_first_line(error)}"
             return
         names = list(self.session.input_names)
-        if contract.factor_input not in names:
+        if contract.factor_input not in names and contract.image_input in names:
             self.result.notes.append(
                 f"the graph has no {contract.factor_input!r} input (inputs {names}): the scale was frozen at export"
             )
@@ -168,7 +192,7 @@ class TargetRun:
             actual = self.infer(image, factor)
         except Exception as error:  # one case's runtime failure must not hide the others
             result = CaseResult(self.result.name, case_id, scale_h, scale_w, shape, tolerance, None,
-                                error=f"{self.runtime} failed: {type(error).__name__}: {_first_line(error)}",
+                                error=f"{self.runtime} failed: {type(error).__name__}: {_one_line(error)}",
                                 runtime=self.runtime)
             return CaseOutcome(result, expectation.expected, None)
         comparison = compare(actual, expectation.expected, tolerance)
@@ -264,11 +288,13 @@ def diagnose(target: TargetResult, contract: IOContract = CONTRACT) -> list[str]
             f"{len(scales_by_size[size])} scales tried (effectively {out[2] / size[2]:g}x{out[3] / size[3]:g}): "
             "the scale was frozen at export"
         )
+    eager_findings = _eager_model_findings(target)
+    findings += eager_findings
     has_convolutions = any(node == "Conv" for node in target.model.get("op_types", ()))
     identity = [case for case in target.cases if case.scale_h == case.scale_w == 1.0]
     resampled = [case for case in target.cases if case not in identity]
     value_failures = [case for case in resampled if case.status == "fail"]
-    if identity and value_failures and all(case.passed for case in identity):
+    if identity and value_failures and all(case.passed for case in identity) and not eager_findings:
         findings.append(
             f"values differ at {len(value_failures)}/{len(resampled)} resampling cases while every "
             "x1 case (where the resize is a copy) conforms: the resampling differs"
@@ -280,6 +306,44 @@ def diagnose(target: TargetResult, contract: IOContract = CONTRACT) -> list[str]
             "values differ even at x1 (where the resize is a copy): the layers after it differ from the "
             "reference (other weights, or a wrong layer)" if has_convolutions else
             "values differ even at x1 (where the resize is a copy): the file computes something else"
+        )
+    return findings
+
+
+def _eager_model_findings(target: TargetResult) -> list[str]:
+    """Where the EAGER model, not the file, leaves the contract: F.interpolate's float64 size rule
+    and its resampling where the runtime's Resize returns the input unchanged (the tutorial's
+    `NewInterpolate.forward`). The fix is in the model: call sr_model.ops.bicubic_resize."""
+    import math as _math
+
+    from sr_model.sizes import output_size
+
+    float64_sized, resampled_same_shape = [], []
+    for case in target.cases:
+        if case.comparison is None or case.scale_h is None or case.passed:
+            continue
+        height, width = case.input_shape[2:]
+        contract_hw = (output_size(height, case.scale_h), output_size(width, case.scale_w))
+        float64_hw = (_math.floor(height * case.scale_h), _math.floor(width * case.scale_w))
+        if (tuple(case.comparison.shape_actual[2:]) == contract_hw
+                and tuple(case.comparison.shape_expected[2:]) == float64_hw != contract_hw):
+            float64_sized.append(case)
+        elif contract_hw == (height, width) and (case.scale_h, case.scale_w) != (1.0, 1.0):
+            resampled_same_shape.append(case)
+    findings = []
+    if float64_sized:
+        case = float64_sized[0]
+        findings.append(
+            f"the eager model sizes its output in float64 ({case.id}: torch {case.comparison.shape_expected[2:]} "
+            f"vs the runtime's float32 {case.comparison.shape_actual[2:]}, as F.interpolate does): replace the "
+            "upsample in forward with sr_model.ops.bicubic_resize(input, factor), which follows ONNX Runtime"
+        )
+    if resampled_same_shape:
+        case = resampled_same_shape[0]
+        findings.append(
+            f"where the output shape equals the input shape ({case.id}) the runtime's Resize returns the input "
+            "unchanged and the eager model resamples (F.interpolate does): replace the upsample in forward with "
+            "sr_model.ops.bicubic_resize(input, factor)"
         )
     return findings
 
