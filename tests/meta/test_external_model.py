@@ -20,9 +20,18 @@ from sr_model.testing.broken import BROKEN_EXPORTERS
 pytestmark = pytest.mark.slow
 
 
+_SHARED: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One pytest cache folder for every nested run of this module: exports and expectations once."""
+    _SHARED[:] = ["-o", f"cache_dir={tmp_path_factory.mktemp('shared-cache')}"]
+
+
 def _suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    pytester.syspathinsert()  # nothing: the package is installed
-    return pytester.runpytest_subprocess("--pyargs", "sr_model.conformance", "-p", "no:randomly", "-q", *args)
+    return pytester.runpytest_subprocess("--pyargs", "sr_model.conformance", "-p", "no:randomly", "-q",
+                                         *_SHARED, *args)
 
 
 @pytest.fixture(scope="module")
