@@ -21,7 +21,7 @@ from sr_model.checkpoint import load_checkpoint
 from sr_model.export import export_onnx
 from sr_model.imageio import read_image
 from sr_model.paths import FACE_IMAGE
-from sr_model.model import DynamicSRCNN, make_factor, random_model
+from sr_model.model import DynamicSRCNN, random_model
 from sr_model.runtime import create_session, run_session
 
 REPO = Path(__file__).resolve().parents[1]

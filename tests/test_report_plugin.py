@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from sr_model.paths import REPO_ROOT
 
 _FAKE_SUITE = '''
 from typing import NamedTuple

@@ -4,9 +4,7 @@ coordinate mapping), far beyond the bound."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import numpy as np
 import onnx
 import pytest
 import torch

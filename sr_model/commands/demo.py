@@ -62,7 +62,6 @@ def _size(array) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
     import torch
 
     from sr_model.commands.common import load_model

@@ -16,7 +16,6 @@ import functools
 import hashlib
 import importlib
 import inspect
-import os
 import platform
 import sys
 from collections.abc import Iterator, Mapping

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import torch
 from torch import nn
 
 from sr_model.engine.cases import ParityCase
@@ -45,11 +43,6 @@ class Reference:
     cache_dir: Path | None = None
     _expected: dict[str, Expectation] = field(default_factory=dict, repr=False)
 
-    @property
-    def trained(self) -> bool:
-        """Whether the weights were trained (the shipped or a given checkpoint) rather than drawn."""
-        return self.weights in ("shipped", "checkpoint")
-
     def expect(self, case: ParityCase) -> Expectation:
         """The eager output for `case` and the bound a runtime must stay within (computed once)."""
         if case.id not in self._expected:
@@ -71,11 +64,6 @@ class Reference:
         expectation_cache.store(self.cache_dir, key, computed.expected, computed.tolerance.atol,
                                 computed.tolerance.rtol, computed.tolerance.reason)
         return computed
-
-    def output(self, image: np.ndarray, factor: np.ndarray) -> np.ndarray:
-        """The eager float32 output for any input (not cached), on the CPU."""
-        with torch.inference_mode():
-            return self.model(torch.from_numpy(image), torch.from_numpy(factor)).numpy()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -123,7 +123,7 @@ def _readme(case_id: str, *, command: str, tolerance: str, error: str, provenanc
             has_expected_json: bool) -> str:
     terms = _tolerance_terms(tolerance)
     atol, rtol = terms.get("atol", 0.0), terms.get("rtol", 0.0)
-    polygraphy = f"polygraphy run model.onnx --onnxrt --load-inputs inputs.json"
+    polygraphy = "polygraphy run model.onnx --onnxrt --load-inputs inputs.json"
     if has_expected_json:
         polygraphy += f" --load-outputs expected_outputs.json --atol {atol:g} --rtol {rtol:g}"
     lines = [

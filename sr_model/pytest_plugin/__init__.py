@@ -199,7 +199,7 @@ def _params(config: pytest.Config, specs: list[TargetSpec], *, with_runtime: boo
     for spec in specs:
         for runtime in runtimes:
             target = ParityTarget(spec, runtime)
-            reason = chosen.unsupported.get((spec, runtime)) if with_runtime or runtime else None
+            reason = chosen.unsupported.get((spec, runtime))
             marks = [pytest.mark.xdist_group(spec.id)]
             if reason is not None:
                 marks.append(pytest.mark.skip(reason=f"unsupported by this stack: {reason}"))
@@ -255,8 +255,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     chosen = selection(config)
-    from sr_model.engine.tolerance import override_tolerance  # noqa: F401 - import check only
-
     if chosen is None:
         return [f"sr_model: checking {_external(config)} (form detected from the graph unless --form), "
                 f"runtimes {', '.join(_runtimes(config))}"]

@@ -9,7 +9,6 @@ import re
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from sr_model.engine.cases import FACE_CASES, LARGE_CASES, PARITY_GRID, ParityCase
 from sr_model.engine.compare import compare
