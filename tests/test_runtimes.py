@@ -141,7 +141,9 @@ def test_opset_probe_agrees_with_real_exports(name: str) -> None:
 def test_ort_opset_probe_can_refuse() -> None:
     # No runtime loads an opset far beyond any onnx release: the probe must be able to say so.
     reason = get_runtime("onnxruntime").opset_unsupported_reason(1000)
-    assert reason is not None and "opset-1000" in reason and "official support" in reason
+    # The wording is the runtime's own and differs by release ("official support ... till opset 26"
+    # on 1.32, "Unsupported model IR version" on 1.30): the probe only has to name the opset it refused.
+    assert reason is not None and "opset-1000" in reason and "does not load" in reason
 
 
 # --- sessions ----------------------------------------------------------------------------------------

@@ -290,7 +290,7 @@ def test_verify_on_an_unrelated_model_says_what_is_missing(tmp_path, capsys) -> 
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])])
     path = tmp_path / "relu.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
     code, out, _ = _verify(capsys, str(path), "--no-progress")
     assert code == 1
     assert "no upsampling found" in out and "graph inputs ['x'] are not the contract's" in out

@@ -150,22 +150,23 @@ class TargetRun:
                 "(dynamo=True), or with `sr-model export` / sr_model.export_onnx, which set them"
             )
         self.session = None
-        try:
-            self.session = get_runtime(runtime).load(target.path, threads=threads)
-        except OnnxModelError as error:
-            self.result.load_error = f"{runtime} cannot load the file: {_first_line(error)}"
-            return
-        names = list(self.session.input_names)
-        if contract.factor_input not in names and contract.image_input in names:
-            self.result.notes.append(
-                f"the graph has no {contract.factor_input!r} input (inputs {names}): the scale was frozen at export"
-            )
+        initializers = {init.name for init in proto.graph.initializer}
+        names = [value.name for value in proto.graph.input if value.name not in initializers]
         unknown = [name for name in names if name not in contract.input_names]
         if unknown:
             self.result.load_error = (
                 f"graph inputs {unknown} are not the contract's {list(contract.input_names)}; nothing can feed "
                 "them (a file from another model, or inputs renamed at export)"
             )
+            return
+        if contract.factor_input not in names and contract.image_input in names:
+            self.result.notes.append(
+                f"the graph has no {contract.factor_input!r} input (inputs {names}): the scale was frozen at export"
+            )
+        try:
+            self.session = get_runtime(runtime).load(target.path, threads=threads)
+        except OnnxModelError as error:
+            self.result.load_error = f"{runtime} cannot load the file: {_first_line(error)}"
 
     @property
     def runnable(self) -> bool:
