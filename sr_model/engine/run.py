@@ -199,7 +199,11 @@ class TargetRun:
         comparison = compare(actual, expectation.expected, tolerance)
         deviation = runtime_deviation(self.runtime, self.target.form, scale_h, scale_w, *shape[2:])
         problem = None
-        if deviation is not None:
+        if deviation is not None and deviation.scales_rule is not None:
+            rule_h, rule_w = deviation.scales_rule(scale_h, scale_w, *shape[2:])
+            declared = expect(self.reference, image, np.array([1.0, 1.0, rule_h, rule_w], np.float32))
+            problem = deviation.unexplained_by_rule(comparison, compare(actual, declared.expected, declared.tolerance))
+        elif deviation is not None:
             problem = deviation.unexplained(comparison, scale_h, scale_w, *shape[2:])
         result = CaseResult(self.result.name, case_id, scale_h, scale_w, shape, tolerance, comparison,
                             runtime=self.runtime, deviation=deviation.id if deviation else None,
