@@ -197,3 +197,21 @@ def test_dynamo_export_of_a_model_whose_forward_names_its_arguments_differently(
         expected = model(torch.from_numpy(image), make_factor(2.5)).numpy()
     assert out.shape == expected.shape == (1, 3, 22, 17)
     assert float(np.abs(out - expected).max()) < 1e-3
+
+
+def test_a_residual_model_keeps_the_contract_output_channels(tmp_path: Path) -> None:
+    """TorchScript loses the channel count of `upsampled + body(upsampled)`; the export writes the
+    contract's static channels (found by gating examples/own_models.py:tiny_sr)."""
+    import sys
+
+    import onnx
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    try:
+        from own_models import tiny_sr
+    finally:
+        sys.path.pop(0)
+    model = onnx.load(export_onnx(tmp_path / "tiny.onnx", tiny_sr(), opset=17))
+    (output,) = model.graph.output
+    dims = [d.dim_param or d.dim_value for d in output.type.tensor_type.shape.dim]
+    assert dims == ["N", 3, "OH", "OW"], f"output dims={dims}, but should be the contract's [N, 3, OH, OW]"
