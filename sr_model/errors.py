@@ -51,6 +51,10 @@ class UsageError(SrModelError, ValueError):
     """Command-line options that contradict each other."""
 
 
+class OpsetNotWrittenError(ExportError):
+    """The exporter wrote another opset than the one asked for (silently, as torch's exporters do)."""
+
+
 class ModelFactoryError(SrModelError, ValueError):
     """A `--model MODULE:FACTORY` that cannot be imported, called, or does not return a module."""
 

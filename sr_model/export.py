@@ -25,6 +25,7 @@ from sr_model.provenance import library_versions, weights_fingerprint, write_pro
 from sr_model.atomic import write_bytes_atomic
 from sr_model.errors import (
     ExportError,
+    OpsetNotWrittenError,
     UnknownExporterError,
     UnknownResizeFormError,
     UnsupportedOpsetError,
@@ -40,8 +41,10 @@ EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
 # Resize with cubic mode and a `scales` input exists from opset 11. The TorchScript exporter writes
 # opsets 7..10 WITHOUT an error but the files are invalid, so they are refused up front.
 _TORCHSCRIPT_MIN_OPSET = 11
-# The torch.export-based exporter builds at 18 and converts down correctly to 15; a request for 14 or
-# lower is silently kept at 18, so it is refused up front.
+# The torch.export-based exporter builds at 18 and converts down to 15 (onnx 1.23); a request for 14
+# or lower is silently kept at 18, so it is refused up front. Whether the conversion works depends on
+# the installed onnx and on the graph (measured with onnx 1.17: the Resize form stays at 18 for 15..17,
+# the decomposed form for 15): every export checks the written opset (OpsetNotWrittenError).
 _DYNAMO_MIN_OPSET = 15
 
 
@@ -272,7 +275,7 @@ def export_onnx(
     _apply_output_dims(proto, contract)
     written = {entry.domain or "ai.onnx": entry.version for entry in proto.opset_import}
     if written.get("ai.onnx") != opset:
-        raise ExportError(
+        raise OpsetNotWrittenError(
             f"the {exporter} exporter wrote opset_import={written} but opset {opset} was requested; "
             f"nothing was written to {os.fspath(path)!r}"
         )
