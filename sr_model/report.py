@@ -59,6 +59,12 @@ def _worst_details(case: CaseResult) -> list[str]:
     lines = [f"worst case: {case.target} {case.id} ({case.status})"]
     if comparison is None:
         return lines + [f"  {case.error}"]
+    if case.deviation is not None:
+        from sr_model.engine.deviations import DEVIATIONS
+
+        row = next((d for d in DEVIATIONS if d.id == case.deviation), None)
+        return lines + [f"  {case.deviation_problem or 'declared deviation ' + case.deviation + ', exactly as declared'}"] + (
+            [f"  {row.who}: {row.reason} (measured: {row.measured})"] if row else [])
     if not comparison.shape_ok:
         return lines + [
             f"  output shape: ORT {_shape(comparison.shape_actual)}, torch {_shape(comparison.shape_expected)}"
