@@ -200,7 +200,8 @@ def to_markdown(report: VerifyReport, image_files: dict[str, str] | None = None)
     return "\n".join(lines)
 
 
-MATRIX_HEADER = ["target", "runtime", "cases", "pass", "fail", "deviation", "skip", "max|err|", "max|err|/atol", "worst case"]
+MATRIX_HEADER = ["target", "runtime", "cases", "pass", "fail", "deviation", "skip", "max|err|", "min atol/atol",
+                 "worst case"]
 
 
 def matrix_rows(targets: list[TargetResult]) -> list[list[str]]:

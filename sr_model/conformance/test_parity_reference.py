@@ -17,7 +17,7 @@ from sr_model.engine.cases import ParityCase
 from sr_model.engine.compare import compare
 from sr_model.engine.deviations import ONNX_REFERENCE_FLOAT64_SIZE, ONNX_REFERENCE_NO_SHORTCUT, runtime_deviation
 from sr_model.engine.oracle import reference_output
-from sr_model.engine.tolerance import model_tolerance, resize_tolerance
+from sr_model.engine.tolerance import resize_tolerance
 from sr_model.testing import asserts
 from sr_model.testing.strategies import ImageCase, image_cases
 
@@ -67,10 +67,13 @@ FULL_MODEL_CASES = (
 
 @pytest.mark.parametrize("case", FULL_MODEL_CASES, ids=[c.id for c in FULL_MODEL_CASES])
 def test_parity_reference_full_model(property_target, exported, target_run, case: ParityCase) -> None:
+    """The runtime against onnx's reference evaluator on the same file, within the case's derived
+    bound: both are float32 computations of one function, as the runtime and float32 PyTorch are."""
+    run = target_run(property_target)
     image, factor = case.image(), case.factor()
-    actual = target_run(property_target).infer(image, factor)
+    actual = run.infer(image, factor)
     reference = reference_output(onnx.load(exported(property_target)), image, factor)
     asserts.assert_parity(
-        actual, reference, model_tolerance(*case.shape[2:]), f"parity-reference({property_target.id}, {case.id})",
+        actual, reference, run.reference.expect(case).tolerance, f"parity-reference({property_target.id}, {case.id})",
         target=property_target.id, case_id=f"reference {case.id}", right="reference",
     )

@@ -73,10 +73,11 @@ class CaseResult:
 
     @property
     def excess(self) -> float:
-        """max|error| / atol: how many tolerances away the worst element is (nan when undefined)."""
+        """The smallest atol that would pass (with this rtol) over atol: <= 1 exactly when the values
+        conform, so a passing case never reads as a failure (nan when undefined)."""
         if self.comparison is None or not self.comparison.shape_ok or self.tolerance.atol <= 0:
             return float("nan")
-        return self.comparison.max_abs / self.tolerance.atol
+        return self.comparison.min_atol / self.tolerance.atol
 
     def badness(self) -> tuple[int, float]:
         """Sort key: larger is worse (status first, then distance from the tolerance, then size)."""
