@@ -372,3 +372,14 @@ def test_verify_tells_an_interpolate_forward_to_use_the_op(tutorial_files, capsy
     assert "returns the input unchanged and the eager model resamples" in out
     assert out.count("sr_model.ops.bicubic_resize(input, factor)") >= 2
     assert "check the Resize attributes" not in out
+
+
+def test_a_resize_only_file_is_not_told_about_convolutions(good, tmp_path, capsys) -> None:
+    """Issue 14: a file with the right names and a nearest-mode Resize, and no convolution at all."""
+    from sr_model.engine.oracle import resize_subgraph
+
+    path = tmp_path / "nearest.onnx"
+    onnx.save(mutations.set_resize_attribute(resize_subgraph(good), "mode", "nearest"), path)
+    code, out, _ = _verify(capsys, str(path), "--random-weights", *_FAST)
+    assert code == 1 and "graph: Resize mode='nearest', but should be 'cubic'" in out
+    assert "convolution" not in out
