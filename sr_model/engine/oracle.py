@@ -6,6 +6,7 @@ The reference evaluator computes Resize in float64, so its OUTPUT SIZE is floor(
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,3 +65,35 @@ def reference_output(model: "onnx.ModelProto", image: np.ndarray, factor: np.nda
 
     (output,) = ReferenceEvaluator(model).run(["output"], {"input": image, "factor": factor})
     return np.asarray(output, dtype=np.float32)
+
+
+@functools.cache
+def oracle_unavailable_reason() -> str | None:
+    """Why the installed onnx's reference evaluator cannot run this contract's Resize, or None.
+
+    Probed on a one-Resize model with an empty roi given as a Constant (what the TorchScript exporter
+    writes): onnx 1.17's evaluator indexes that empty roi and fails (measured), 1.23's runs it.
+    """
+    import onnx
+    from onnx import TensorProto, helper
+    from onnx.reference import ReferenceEvaluator
+
+    nodes = [
+        helper.make_node("Constant", [], ["roi"], value=helper.make_tensor("r", TensorProto.FLOAT, [0], [])),
+        helper.make_node("Resize", ["input", "roi", "factor"], ["output"], mode="cubic",
+                         coordinate_transformation_mode="pytorch_half_pixel", cubic_coeff_a=-0.75),
+    ]
+    graph = helper.make_graph(
+        nodes, "probe",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 2, 2]),
+         helper.make_tensor_value_info("factor", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    try:
+        ReferenceEvaluator(model).run(None, {"input": np.ones((1, 1, 2, 2), np.float32),
+                                            "factor": np.array([1, 1, 2, 2], np.float32)})
+    except Exception as error:  # any failure: the oracle cannot run the contract's Resize here
+        return (f"onnx {onnx.__version__}'s reference evaluator cannot run a cubic Resize with an empty roi "
+                f"({type(error).__name__}: {str(error).splitlines()[0][:120]})")
+    return None

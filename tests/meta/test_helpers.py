@@ -105,3 +105,20 @@ def test_selection_subsets_are_stated_independently() -> None:
     # The decomposed grid: first, default and last opset only; the properties: the default opset.
     assert {t.opset for t in chosen.grid} == {opsets[0], 17, opsets[-1]}
     assert [t.opset for t in chosen.properties] == [17]
+
+
+def test_the_oracle_probe_agrees_with_a_real_file(tmp_path) -> None:
+    """The probe says the reference evaluator cannot run our Resize <=> it fails on a real export."""
+    import onnx
+
+    from sr_model.engine.oracle import oracle_unavailable_reason, reference_output
+    from sr_model.export import export_onnx
+
+    path = export_onnx(tmp_path / "m.onnx", random_model(0), opset=17)
+    case = ParityCase(2.0, 2.0, (1, 3, 5, 4))
+    try:
+        reference_output(onnx.load(path), case.image(), case.factor())
+        failed = False
+    except Exception:  # noqa: BLE001 - whatever the old evaluator raises
+        failed = True
+    assert failed == (oracle_unavailable_reason() is not None), oracle_unavailable_reason()
