@@ -383,3 +383,15 @@ def test_a_resize_only_file_is_not_told_about_convolutions(good, tmp_path, capsy
     code, out, _ = _verify(capsys, str(path), "--random-weights", *_FAST)
     assert code == 1 and "graph: Resize mode='nearest', but should be 'cubic'" in out
     assert "convolution" not in out
+
+
+def test_a_gpu_reference_without_a_gpu_is_one_line(good, tmp_path, capsys) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the reference would run there")
+    path = tmp_path / "m.onnx"
+    onnx.save(good, path)
+    assert main(["verify", str(path), "--reference-device", "cuda", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "sees no CUDA device" in err

@@ -32,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the bicubic's ONNX form (default: detected from the graph)")
     parser.add_argument("--runtime", action="append", default=None, metavar="NAME",
                         help="runtime(s) to run the file in, repeatable (default: onnxruntime)")
+    parser.add_argument("--reference-device", default="cpu", metavar="DEVICE",
+                        help="run the PyTorch reference on this device, e.g. cuda (TF32 disabled for it)")
+    parser.add_argument("--reference-tf32", action="store_true",
+                        help="allow TF32 on a GPU reference (the tolerance then says the gate is weakened)")
     parser.add_argument("--atol", type=float, default=None,
                         help="override the tolerance: absolute bound (default: the tolerance policy's)")
     parser.add_argument("--rtol", type=float, default=None, help="override the tolerance: relative bound")
@@ -69,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     for case in cases:
         validate_scales(case.scale_h, case.scale_w)
         check_memory(case.shape, case.scale_h, case.scale_w)
-    reference = resolve(args, tolerance_override=override_tolerance(args.atol, args.rtol))
+    reference = resolve(args, tolerance_override=override_tolerance(args.atol, args.rtol),
+                        device=args.reference_device, allow_tf32=args.reference_tf32)
     report = verify_file(
         args.onnx_file, reference, cases, runtimes=args.runtime or ["onnxruntime"],
         form=args.form, show_progress=not args.no_progress, images=args.report is not None, repro_dir=args.repro,
