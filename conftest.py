@@ -6,3 +6,13 @@ the repository adds pytester, for the tests that run the plugin itself.
 """
 
 pytest_plugins = ["pytester"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _nested_runs_at_the_dev_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pytest run nested in a test (pytester) is a user's run: the `dev` Hypothesis depth, whatever
+    depth the outer run uses (CI's `ci` profile would make each nested property test 8x longer)."""
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "dev")
