@@ -2,13 +2,13 @@
 
 Options, fixtures, parametrization and the Hypothesis profiles come from the installed `sr_model`
 pytest plugin (`sr_model.pytest_plugin`, entry point `pytest11`), so they work from any directory;
-the repository adds pytester, for the tests that run the plugin itself.
+the repository adds pytester, for the tests that run the plugin itself, and keeps those nested runs
+at a user's depth.
 """
 
+import pytest
+
 pytest_plugins = ["pytester"]
-
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
