@@ -319,8 +319,6 @@ def _eager_model_findings(target: TargetResult) -> list[str]:
     """Where the EAGER model, not the file, leaves the contract: F.interpolate's float64 size rule
     and its resampling where the runtime's Resize returns the input unchanged (the tutorial's
     `NewInterpolate.forward`). The fix is in the model: call sr_model.ops.bicubic_resize."""
-    import math as _math
-
     from sr_model.sizes import output_size
 
     float64_sized, resampled_same_shape = [], []
@@ -329,7 +327,7 @@ def _eager_model_findings(target: TargetResult) -> list[str]:
             continue
         height, width = case.input_shape[2:]
         contract_hw = (output_size(height, case.scale_h), output_size(width, case.scale_w))
-        float64_hw = (_math.floor(height * case.scale_h), _math.floor(width * case.scale_w))
+        float64_hw = (math.floor(height * case.scale_h), math.floor(width * case.scale_w))
         if (tuple(case.comparison.shape_actual[2:]) == contract_hw
                 and tuple(case.comparison.shape_expected[2:]) == float64_hw != contract_hw):
             float64_sized.append(case)
