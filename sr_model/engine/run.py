@@ -29,11 +29,11 @@ from sr_model.engine.tolerance import Expectation, expect
 from sr_model.errors import OnnxModelError
 from sr_model.progress import progress
 from sr_model.provenance import read_provenance
+from sr_model.runtimes import DEFAULT_RUNTIME
 
 if TYPE_CHECKING:
     import onnx
 
-DEFAULT_RUNTIME = "onnxruntime"
 
 
 def environment(runtime: str = DEFAULT_RUNTIME) -> dict[str, Any]:

@@ -19,10 +19,10 @@ from typing import Any, NamedTuple
 import pytest
 
 from sr_model.engine.selection import FORMS, Selection, TargetSpec
+from sr_model.runtimes import DEFAULT_RUNTIME
 
 pytest_plugins = ["sr_model.pytest_plugin.report"]
 
-DEFAULT_RUNTIME = "onnxruntime"
 
 
 def _register_hypothesis_profiles() -> None:
