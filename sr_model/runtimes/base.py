@@ -52,6 +52,49 @@ class Runtime(Protocol):
         ...
 
 
+_UNPROBED = object()
+
+
+class ProbedRuntime:
+    """What every backend shares: whether it runs here and which opsets it loads, each probed once
+    (on first use, not at import) and kept. A backend supplies `description`, `load`,
+    `_probe_availability` and, if its errors need trimming, `_probe_message`."""
+
+    description: str
+
+    def __init__(self) -> None:
+        self._availability: object = _UNPROBED
+        self._opset_reasons: dict[int, str | None] = {}
+
+    def unavailable_reason(self) -> str | None:
+        """Why this runtime cannot run here (probed once), or None."""
+        if self._availability is _UNPROBED:
+            self._availability = self._probe_availability()
+        return self._availability  # type: ignore[return-value]
+
+    def opset_unsupported_reason(self, opset: int) -> str | None:
+        """Why a model of ai.onnx `opset` does not load here (a one-node model tried, once), or None."""
+        if opset not in self._opset_reasons:
+            reason = self.unavailable_reason()
+            if reason is None:
+                try:
+                    check_probe_run(self.load(opset_probe_model(opset)))
+                except Exception as error:  # any refusal or wrong result: the opset does not run here
+                    reason = (f"{self.description} does not load an ai.onnx opset-{opset} model "
+                              f"({self._probe_message(error.__cause__ or error)})")
+            self._opset_reasons[opset] = reason
+        return self._opset_reasons[opset]
+
+    def _probe_message(self, error: BaseException) -> str:
+        return first_line(error, 200)
+
+    def _probe_availability(self) -> str | None:
+        raise NotImplementedError
+
+    def load(self, model: str | os.PathLike[str] | bytes, *, threads: int | None = None) -> RuntimeSession:
+        raise NotImplementedError
+
+
 def model_source(model: str | os.PathLike[str] | bytes) -> tuple[str | bytes, str]:
     """The path or bytes to hand to a runtime, and a label for messages; OnnxModelError if missing."""
     if isinstance(model, bytes):

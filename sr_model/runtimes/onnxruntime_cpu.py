@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sr_model.runtimes.base import check_probe_run, first_line, load_error, model_source, opset_probe_model
+from sr_model.runtimes.base import ProbedRuntime, first_line, load_error, model_source, opset_probe_model
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -58,14 +58,13 @@ class OrtSession:
         return list(self.session.run(names, dict(feeds)))
 
 
-class OnnxRuntimeProvider:
+class OnnxRuntimeProvider(ProbedRuntime):
     """ONNX Runtime restricted to one execution provider; probes and caches what it can do."""
 
     def __init__(self, name: str, provider: str) -> None:
+        super().__init__()
         self.name = name
         self.provider = provider
-        self._unavailable: list[str | None] = []  # filled on first use: a probe, not an import-time cost
-        self._opset_reasons: dict[int, str | None] = {}
 
     @property
     def description(self) -> str:
@@ -80,13 +79,8 @@ class OnnxRuntimeProvider:
             return {}
         return {"onnxruntime": onnxruntime.__version__}
 
-    def unavailable_reason(self) -> str | None:
-        """Why this provider cannot run here (probed once: listed, and kept by a real session), or None."""
-        if not self._unavailable:
-            self._unavailable.append(self._probe_availability())
-        return self._unavailable[0]
-
     def _probe_availability(self) -> str | None:
+        """Listed by this onnxruntime, and kept by a real session."""
         try:
             import onnxruntime
         except ImportError as error:
@@ -110,24 +104,8 @@ class OnnxRuntimeProvider:
             )
         return None
 
-    def opset_unsupported_reason(self, opset: int) -> str | None:
-        """Why ORT does not load a model of ai.onnx `opset` here (probed and cached), or None."""
-        if opset not in self._opset_reasons:
-            self._opset_reasons[opset] = self._probe_opset(opset)
-        return self._opset_reasons[opset]
-
-    def _probe_opset(self, opset: int) -> str | None:
-        unavailable = self.unavailable_reason()
-        if unavailable is not None:
-            return unavailable
-        try:
-            check_probe_run(OrtSession(ort_session(opset_probe_model(opset), self.provider)))
-        except Exception as error:
-            return (
-                f"{self.description} does not load an ai.onnx opset-{opset} model "
-                f"({ort_message(error.__cause__ or error)})"
-            )
-        return None
+    def _probe_message(self, error: BaseException) -> str:
+        return ort_message(error)
 
     def load(self, model: str | os.PathLike[str] | bytes, *, threads: int | None = None) -> OrtSession:
         """A session on `model` on this provider; OnnxModelError when ORT cannot load it."""

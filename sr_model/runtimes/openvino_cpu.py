@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sr_model.errors import OnnxModelError
-from sr_model.runtimes.base import check_probe_run, first_line, load_error, model_source, opset_probe_model
+from sr_model.runtimes.base import ProbedRuntime, check_probe_run, first_line, load_error, model_source, opset_probe_model
 
 if TYPE_CHECKING:
     import openvino
@@ -92,14 +92,13 @@ def _compile(core: "openvino.Core", model: "openvino.Model", config: dict[str, A
     return compiled
 
 
-class OpenVinoCpu:
+class OpenVinoCpu(ProbedRuntime):
     """OpenVINO on its CPU device with INFERENCE_PRECISION_HINT=f32."""
 
     name = "openvino"
 
     def __init__(self) -> None:
-        self._unavailable: list[str | None] = []
-        self._opset_reasons: dict[int, str | None] = {}
+        super().__init__()
         self._core: Any = None
 
     @property
@@ -115,13 +114,8 @@ class OpenVinoCpu:
             return {}
         return {"openvino": openvino.__version__.split("-")[0]}
 
-    def unavailable_reason(self) -> str | None:
-        """Why OpenVINO's CPU device cannot run here (probed once), or None."""
-        if not self._unavailable:
-            self._unavailable.append(self._probe_availability())
-        return self._unavailable[0]
-
     def _probe_availability(self) -> str | None:
+        """Importable, offering its CPU device, and running a one-node model there."""
         try:
             import openvino
         except ImportError as error:
@@ -138,20 +132,6 @@ class OpenVinoCpu:
         except Exception as error:
             return f"OpenVINO {openvino.__version__} cannot run a one-node model on {DEVICE} ({first_line(error)})"
         return None
-
-    def opset_unsupported_reason(self, opset: int) -> str | None:
-        """Why OpenVINO does not load a model of ai.onnx `opset` here (probed and cached), or None."""
-        if opset not in self._opset_reasons:
-            unavailable = self.unavailable_reason()
-            reason = unavailable
-            if unavailable is None:
-                try:
-                    check_probe_run(self.load(opset_probe_model(opset)))
-                except Exception as error:
-                    cause = error.__cause__ or error
-                    reason = f"{self.description} does not load an ai.onnx opset-{opset} model ({first_line(cause, 200)})"
-            self._opset_reasons[opset] = reason
-        return self._opset_reasons[opset]
 
     def load(self, model: str | os.PathLike[str] | bytes, *, threads: int | None = None) -> OpenVinoSession:
         """A session on `model`, compiled for the CPU in f32; OnnxModelError when OpenVINO cannot load it."""
