@@ -12,8 +12,6 @@ import platform
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     import onnx
     from torch import nn
@@ -23,14 +21,26 @@ WEIGHTS_SHA256 = PREFIX + "weights_sha256"
 WEIGHTS_LABEL = PREFIX + "weights"
 
 
-def weights_fingerprint(model: "nn.Module") -> str:
-    """sha256 over the state dict's names, dtypes, shapes and bytes (short form: 16 hex digits)."""
+def weights_digest(model: "nn.Module") -> str:
+    """sha256 over the state dict: names, dtypes, shapes and raw bytes, in key order."""
+    import torch
+
     digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        array = np.ascontiguousarray(tensor.detach().cpu().numpy())
-        digest.update(f"{name}|{array.dtype}|{array.shape}|".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()[:16]
+    for name, value in sorted(model.state_dict().items()):
+        digest.update(name.encode() + b"\0")
+        if isinstance(value, torch.Tensor):
+            tensor = value.detach().to("cpu").contiguous()
+            digest.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
+            # A uint8 view takes every dtype (bfloat16 included, which numpy cannot).
+            digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+        else:  # extra state: whatever its repr says
+            digest.update(repr(value).encode())
+    return digest.hexdigest()
+
+
+def weights_fingerprint(model: "nn.Module") -> str:
+    """The weights' digest in the short form files record (16 hex digits)."""
+    return weights_digest(model)[:16]
 
 
 def library_versions() -> dict[str, str]:

@@ -17,7 +17,8 @@ import numpy as np
 from torch import nn
 
 from sr_model.atomic import write_bytes_atomic
-from sr_model.engine.export_cache import _model_sources, _weights_digest, library_versions
+from sr_model.engine.export_cache import _model_sources, library_versions
+from sr_model.provenance import weights_digest
 
 _ENGINE = Path(__file__).resolve().parent
 _PACKAGE = _ENGINE.parent
@@ -31,7 +32,7 @@ _SCHEMA = "sr_model.expectation/1"
 def expectation_key(model: nn.Module, case_id: str, device: str, allow_tf32: bool) -> str:
     """sha256 of everything the expected output and its bound depend on."""
     digest = hashlib.sha256()
-    parts = [_SCHEMA, case_id, device, str(allow_tf32), _weights_digest(model)]
+    parts = [_SCHEMA, case_id, device, str(allow_tf32), weights_digest(model)]
     parts += [f"{name}:{source.decode(errors='replace')}" for name, source in _model_sources(model)]
     parts += [f"{name}:{(_PACKAGE / name).read_text()}" for name in _SOURCES]
     parts += [f"{name}={version}" for name, version in sorted(library_versions().items())]

@@ -21,11 +21,11 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import torch
 from torch import nn
 
 from sr_model import export as _export
 from sr_model.atomic import write_bytes_atomic
+from sr_model.provenance import weights_digest
 from sr_model.export import CONTRACT, Exporter, IOContract
 from sr_model.ops import ResizeForm
 
@@ -127,21 +127,6 @@ def _model_sources(model: nn.Module) -> list[tuple[str, bytes]]:
     return sorted(entries.items())
 
 
-def _weights_digest(model: nn.Module) -> str:
-    """sha256 over the state dict: names, dtypes, shapes and raw bytes, in key order."""
-    digest = hashlib.sha256()
-    for name, value in sorted(model.state_dict().items()):
-        digest.update(name.encode() + b"\0")
-        if isinstance(value, torch.Tensor):
-            tensor = value.detach().to("cpu").contiguous()
-            digest.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
-            # A uint8 view takes every dtype (bfloat16 included, which numpy cannot).
-            digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
-        else:  # extra state: whatever its repr says
-            digest.update(repr(value).encode())
-    return digest.hexdigest()
-
-
 @functools.cache
 def library_versions() -> Mapping[str, str]:
     """The versions of the libraries an export depends on (imported to read them), and Python's."""
@@ -179,7 +164,7 @@ def export_cache_key(
     for name, source in _model_sources(model):
         field(f"model class {name}", source)
     field("training", str(model.training))
-    field("weights", _weights_digest(model))
+    field("weights", weights_digest(model))
     field("exporter", exporter)
     field("opset", str(opset))
     field("form", form)
