@@ -67,11 +67,8 @@ def _resize_only(target, form, session, image: np.ndarray, factor: np.ndarray, c
     if deviation is not None:
         event(f"deviation: {deviation.id}")
         contract = compare(actual, _eager_resize(image, factor), tolerance)
-        if deviation.scales_rule is not None:
-            rule = np.array([1.0, 1.0, *deviation.scales_rule(scale_h, scale_w, *image.shape[2:])], np.float32)
-            problem = deviation.unexplained_by_rule(contract, compare(actual, _eager_resize(image, rule), tolerance))
-        else:
-            problem = deviation.unexplained(contract, scale_h, scale_w, *image.shape[2:])
+        problem = deviation.verdict(contract, scale_h, scale_w, *image.shape[2:], lambda sh, sw: compare(
+            actual, _eager_resize(image, np.array([1.0, 1.0, sh, sw], np.float32)), tolerance))
         assert problem is None, f"{problem} [parity-resize({target.id}, {case_id})]"
         return actual
     asserts.assert_parity(actual, _eager_resize(image, factor), tolerance,

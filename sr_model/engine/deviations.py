@@ -67,6 +67,17 @@ class Deviation:
             return None
         return f"declared deviation {self.id} states neither a shape rule nor a value band"
 
+    def verdict(self, comparison: Comparison, scale_h: float, scale_w: float, height: int, width: int,
+                compare_at: Callable[[float, float], Comparison]) -> str | None:
+        """None when `comparison` (output vs the contract) is exactly this declaration; else why not.
+
+        `compare_at(sh, sw)` compares the same output with the reference at other scales: the
+        yardstick of a `scales_rule` row."""
+        if self.scales_rule is not None:
+            rule = compare_at(*self.scales_rule(scale_h, scale_w, height, width))
+            return self.unexplained_by_rule(comparison, rule)
+        return self.unexplained(comparison, scale_h, scale_w, height, width)
+
     def unexplained_by_rule(self, contract: Comparison, rule: Comparison) -> str | None:
         """For a `scales_rule` row: None when the output leaves the contract AND follows the rule."""
         if contract.passed:

@@ -138,6 +138,7 @@ class TargetRun:
         self.repro_dir = repro_dir
         self.result = TargetResult(name=name or target.id, model=target.describe(), runtime=runtime)
         proto = load_onnx(target.path)
+        self.result.model["op_types"] = sorted({node.op_type for node in proto.graph.node})
         self.result.graph_problems = check_graph(proto, target.opset, target.form, contract).problems
         self.result.mismatch = reference_mismatch(proto, reference)
         if self.result.mismatch is None and "weights_sha256" not in target.provenance:
@@ -199,12 +200,12 @@ class TargetRun:
         comparison = compare(actual, expectation.expected, tolerance)
         deviation = runtime_deviation(self.runtime, self.target.form, scale_h, scale_w, *shape[2:])
         problem = None
-        if deviation is not None and deviation.scales_rule is not None:
-            rule_h, rule_w = deviation.scales_rule(scale_h, scale_w, *shape[2:])
-            declared = expect(self.reference, image, np.array([1.0, 1.0, rule_h, rule_w], np.float32))
-            problem = deviation.unexplained_by_rule(comparison, compare(actual, declared.expected, declared.tolerance))
-        elif deviation is not None:
-            problem = deviation.unexplained(comparison, scale_h, scale_w, *shape[2:])
+        if deviation is not None:
+            def compare_at(rule_h: float, rule_w: float) -> Any:
+                declared = expect(self.reference, image, np.array([1.0, 1.0, rule_h, rule_w], np.float32))
+                return compare(actual, declared.expected, declared.tolerance)
+
+            problem = deviation.verdict(comparison, scale_h, scale_w, *shape[2:], compare_at)
         result = CaseResult(self.result.name, case_id, scale_h, scale_w, shape, tolerance, comparison,
                             runtime=self.runtime, deviation=deviation.id if deviation else None,
                             deviation_problem=problem)
@@ -367,7 +368,6 @@ def check_target(
     """Graph checks, the weights check and every case on one target; also the worst case's arrays."""
     run = TargetRun(target, reference, runtime=runtime, contract=contract, name=name, repro_dir=repro_dir)
     result = run.result
-    result.model["op_types"] = sorted({node.op_type for node in load_onnx(target.path).graph.node})
     worst: CaseOutcome | None = None
     if run.runnable:
         for case in progress(cases, len(cases), f"verify {result.name}", enabled=show_progress):
